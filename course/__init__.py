@@ -1,0 +1,80 @@
+"""Dignity: training for survivor-centred policing of digital sex crimes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import get_locale
+
+from course.auth.views import bp as auth_bp
+from course.auth.views import load_user
+from course.certificates.views import bp as certificates_bp
+from course.cli import register_cli
+from course.config import PROJECT_ROOT, check_production_safety, from_environment
+from course.database import configure_engine, render_migration_item
+from course.errors import register_error_handlers
+from course.extensions import alembic, babel, csrf, db, login_manager
+from course.learn.markdown import render_markdown
+from course.learn.views import bp as learn_bp
+from course.main.views import bp as main_bp
+from course.quiz.views import bp as quiz_bp
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints, errors and CLI."""
+    config = config or {}
+    app = Flask(
+        __name__, instance_path=config.get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH"),
+        template_folder=str(PROJECT_ROOT / "templates"), static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(from_environment(app.instance_path))
+    app.config.from_mapping(config)
+    check_production_safety(app.config)
+    app.config.setdefault("ALEMBIC", {})["script_location"] = str(PROJECT_ROOT / "migrations")
+    app.config.setdefault("ALEMBIC_CONTEXT", {})["render_item"] = render_migration_item
+
+    register_extensions(app)
+    app.add_template_filter(render_markdown, "markdown")
+    for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, certificates_bp):
+        app.register_blueprint(blueprint)
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Initialise the bare extension instances and wire the login loader."""
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    alembic.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.user_loader(load_user)
+
+
+def _select_locale() -> str:
+    return request.accept_languages.best_match(["en"]) or "en"
+
+
+def register_request_hooks(app: Flask) -> None:
+    """One commit per request: services flush, and a successful request commits once here."""
+
+    @app.after_request
+    def commit_session(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.context_processor
+    def inject_globals():
+        return {"academy_name": app.config["ACADEMY_NAME"], "current_locale": str(get_locale() or "en")}

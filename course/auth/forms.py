@@ -1,0 +1,49 @@
+"""Sign-in and registration forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from course.auth.services import find_user_by_email
+from course.extensions import db
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class LoginForm(FlaskForm):
+    """Sign in with email and password."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    submit = SubmitField(_l("Sign in"))
+
+
+class RegisterForm(FlaskForm):
+    """Create a trainee account."""
+
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)],
+                       description=_l("As it should appear on your certificate."))
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024,
+                                           message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))],
+        description=_l("At least %(n)d characters. A few unrelated words make a strong password.",
+                       n=MIN_PASSWORD_LENGTH),
+    )
+    confirm = PasswordField(_l("Repeat password"),
+                            validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+    submit = SubmitField(_l("Create account"))
+
+    def validate_name(self, field) -> None:
+        field.data = " ".join(field.data.split())
+        if not field.data:
+            raise ValidationError(_l("Enter your name."))
+
+    def validate_email(self, field) -> None:
+        if find_user_by_email(db.session, field.data) is not None:
+            raise ValidationError(_l("An account with this email already exists. Sign in instead."))

@@ -1,0 +1,1 @@
+"""Certificates: issuing and public verification."""

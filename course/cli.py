@@ -1,0 +1,120 @@
+"""Command-line interface: `flask --app app content|users|setup …` (migrations are `flask db …`)."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
+
+from course.auth.forms import MIN_PASSWORD_LENGTH
+from course.auth.services import AccountError, create_user
+from course.content.checks import check_course
+from course.content.publish import ContentInvalid, sync_content
+from course.extensions import alembic, db
+from course.models import Role, User
+
+DEMO_ACCOUNTS = [
+    ("admin@academy.example", "Alex Admin", Role.ADMIN),
+    ("trainer@academy.example", "Tae-yang Trainer", Role.TRAINER),
+    ("trainee1@academy.example", "Min-ji Park", Role.TRAINEE),
+    ("trainee2@academy.example", "Sam Rivera", Role.TRAINEE),
+    ("trainee3@academy.example", "Jordan Lee", Role.TRAINEE),
+]
+
+content_cli = AppGroup("content", help="Check and publish the course files in modules/.")
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@content_cli.command("check")
+def content_check() -> None:
+    """Validate modules/ and report every problem with file, line and reason."""
+    root = Path(current_app.config["CONTENT_DIR"])
+    course = check_course(root)
+    for problem in course.problems:
+        click.echo(str(problem), err=True)
+    if course.problems:
+        raise click.ClickException(f"{len(course.problems)} problem(s) found in {root}.")
+    lessons = sum(len(m.lessons) for m in course.modules)
+    questions = sum(len(m.questions) for m in course.modules)
+    click.echo(f"OK: {len(course.modules)} modules, {lessons} lessons, {questions} questions "
+               f"(content version {course.content_hash[:10]}).")
+
+
+@content_cli.command("sync")
+def content_sync() -> None:
+    """Publish modules/ into the database (idempotent)."""
+    _sync()
+
+
+def _sync() -> None:
+    root = Path(current_app.config["CONTENT_DIR"])
+    try:
+        result = sync_content(db.session, root)
+    except ContentInvalid as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException("Content not published: fix the problems above "
+                                   "('flask --app app content check').") from exc
+    db.session.commit()
+    state = "published" if result.created else ("made live" if result.activated else "already live")
+    click.echo(f"Content version {result.version.short_hash} {state}.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.TRAINEE.value, show_default=True)
+def users_create(email: str, name: str, role: str) -> None:
+    """Create an account. The password is asked for, or read from the first line of stdin."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    try:
+        user = create_user(db.session, email=email, name=name, password=password, role=Role(role))
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("setup")
+@with_appcontext
+def setup() -> None:
+    """Migrate the database, publish modules/ and create demo accounts on first run."""
+    alembic.upgrade()
+    click.echo("Database is up to date.")
+    _sync()
+    if db.session.scalar(select(func.count(User.id))):
+        click.echo(f"Accounts exist already. Demo passwords, if any, are in {_demo_file()}.")
+        return
+    lines = []
+    for email, name, role in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(12)
+        create_user(db.session, email=email, name=name, password=password, role=role)
+        lines.append(f"{role.value:8} {email:28} {password}")
+    db.session.commit()
+    _demo_file().write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _demo_file().chmod(0o600)
+    click.echo("Demo accounts (also saved in instance/demo-accounts.txt):")
+    for line in lines:
+        click.echo("  " + line)
+
+
+def _demo_file() -> Path:
+    return Path(current_app.instance_path) / "demo-accounts.txt"
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to the app's `flask` command."""
+    app.cli.add_command(content_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(setup)

@@ -1,0 +1,67 @@
+"""Configuration from the environment, with safe development defaults and a test configuration."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
+
+
+def _sqlite_url(instance_path: str) -> str:
+    return f"sqlite:///{Path(instance_path) / 'dignity.db'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs operators paste (postgres://, postgresql://) and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration mapping from environment variables."""
+    env = os.environ
+    database_url = normalise_database_url(env.get("DATABASE_URL") or _sqlite_url(instance_path))
+    return {
+        "ENV_NAME": env.get("DIGNITY_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_ENGINES": {"default": database_url},
+        "ACADEMY_NAME": env.get("ACADEMY_NAME", "Dignity Police Academy"),
+        "CONTENT_DIR": env.get("CONTENT_DIR", str(PROJECT_ROOT / "modules")),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ["en", "ko"],
+    }
+
+
+def test_config(tmp_path: Path, content_dir: Path) -> dict:
+    """Configuration for the test suite: a throw-away database unless DATABASE_URL names one."""
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_ENGINES": {"default": normalise_database_url(database_url)},
+        "CONTENT_DIR": str(content_dir),
+        "ACADEMY_NAME": "Test Academy",
+        "PASSWORD_HASH_FAST": True,
+    }
+
+
+def check_production_safety(config: dict) -> None:
+    """Refuse to run in production with the development secret key."""
+    if config.get("ENV_NAME") == "production" and config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+        raise RuntimeError(
+            "Refusing to start: DIGNITY_ENV=production needs a SECRET_KEY environment variable "
+            "(a long random string), not the development default."
+        )

@@ -1,0 +1,1 @@
+"""Reading, validating and publishing the course files in modules/."""

@@ -1,0 +1,197 @@
+"""Rules that span files: references, coverage, scenario paths and the figures allow-list."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from course.content.loader import LoadedCourse, LoadedModule, load_course
+from course.content.yamlio import Problem
+
+MIN_QUESTIONS_PER_OBJECTIVE = 3
+MIN_SCENARIO_DECISIONS = 3
+IN_PRACTICE = re.compile(r"^##\s+In practice\s*$", re.MULTILINE)
+LIST_MARKER = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)
+NUMBER = re.compile(r"\d[\d,.]*")
+
+
+def check_course(root) -> LoadedCourse:
+    """Load `root` and run every rule; `course.problems` lists what is wrong."""
+    course = load_course(root)
+    if course.spec is None:
+        return course
+    _check_course_modules(course)
+    question_ids: Counter[str] = Counter(q.data["id"] for m in course.modules for q in m.questions)
+    for module in course.modules:
+        _check_module(course, module, question_ids)
+        if module.scenario is not None:
+            _check_scenario(course, module)
+    _check_figures(course)
+    return course
+
+
+def _check_course_modules(course: LoadedCourse) -> None:
+    slugs = [m.slug for m in course.modules]
+    display = course.display(course.root / "course.yaml")
+    for slug, count in Counter(slugs).items():
+        if count > 1:
+            course.problems.append(Problem(display, None, f"two module folders share the id '{slug}'"))
+    for slug in course.spec.modules:
+        if slug not in course.folder_slugs:
+            course.problems.append(Problem(display, None, f"modules: '{slug}' has no folder NN-{slug}"))
+    for module in course.modules:
+        if module.slug not in course.spec.modules:
+            course.problems.append(Problem(module.folder, None, "this module is not listed in course.yaml modules"))
+    objective_owner: dict[str, str] = {}
+    for module in course.modules:
+        for objective in module.spec.objectives:
+            if objective.id in objective_owner:
+                owner = objective_owner[objective.id]
+                course.problems.append(Problem(f"{module.folder}/module.yaml", None,
+                                               f"objective id '{objective.id}' is also used in {owner}"))
+            objective_owner[objective.id] = module.slug
+
+
+def _check_module(course: LoadedCourse, module: LoadedModule, question_ids: Counter) -> None:
+    spec_path = f"{module.folder}/module.yaml"
+    objectives = {o.id for o in module.spec.objectives}
+    sources = {s.id for s in module.spec.sources}
+    taught: set[str] = set()
+    for lesson in module.lessons:
+        linemap = module.linemaps[lesson.path]
+        for field in ("objectives", "sources"):
+            declared = objectives if field == "objectives" else sources
+            for index, ref in enumerate(getattr(lesson.front, field)):
+                if ref not in declared:
+                    course.problems.append(Problem(lesson.path, linemap.line((field, index)),
+                                                   f"{field}: '{ref}' is not declared in module.yaml"))
+        taught.update(lesson.front.objectives)
+        if not IN_PRACTICE.search(lesson.body):
+            course.problems.append(Problem(lesson.path, None, "a lesson ends with an '## In practice' section"))
+    assessed: Counter[str] = Counter()
+    for question in module.questions:
+        data = question.data
+        if question_ids[data["id"]] > 1:
+            course.problems.append(Problem(question.path, question.line,
+                                           f"question id '{data['id']}' is used more than once"))
+        if data["objective"] not in objectives:
+            course.problems.append(Problem(question.path, question.line,
+                                           f"{data['id']}: objective '{data['objective']}' is not declared "
+                                           "in module.yaml"))
+        if data["source"] not in sources:
+            course.problems.append(Problem(question.path, question.line,
+                                           f"{data['id']}: source '{data['source']}' is not declared in module.yaml"))
+        assessed[data["objective"]] += 1
+    for objective in module.spec.objectives:
+        if objective.id not in taught:
+            course.problems.append(Problem(spec_path, None, f"objective '{objective.id}' is not taught by any lesson"))
+        if module.questions and assessed[objective.id] < MIN_QUESTIONS_PER_OBJECTIVE:
+            course.problems.append(Problem(spec_path, None,
+                                           f"objective '{objective.id}' is assessed by {assessed[objective.id]} "
+                                           f"question(s); it needs at least {MIN_QUESTIONS_PER_OBJECTIVE}"))
+    if module.questions and module.spec.quiz.questions_per_attempt > len(module.questions):
+        course.problems.append(Problem(spec_path, None,
+                                       f"quiz.questions_per_attempt is {module.spec.quiz.questions_per_attempt} "
+                                       f"but the bank has only {len(module.questions)} questions"))
+    if module.spec.scenario_required and module.scenario is None and module.scenario_path is None:
+        course.problems.append(Problem(spec_path, None, "scenario_required is true but there is no scenario.yaml"))
+
+
+def _check_scenario(course: LoadedCourse, module: LoadedModule) -> None:
+    scenario, path = module.scenario, module.scenario_path
+    objectives = {o.id for o in module.spec.objectives}
+    sources = {s.id for s in module.spec.sources}
+    for ref in scenario.objectives:
+        if ref not in objectives:
+            course.problems.append(Problem(path, None, f"objectives: '{ref}' is not declared in module.yaml"))
+    for ref in scenario.sources:
+        if ref not in sources:
+            course.problems.append(Problem(path, None, f"sources: '{ref}' is not declared in module.yaml"))
+    steps = {s.id: s for s in scenario.steps}
+    endings = {e.id for e in scenario.endings}
+    ids = Counter([s.id for s in scenario.steps] + [e.id for e in scenario.endings])
+    for dup in (i for i, n in ids.items() if n > 1):
+        course.problems.append(Problem(path, None, f"the id '{dup}' is used by more than one step or ending"))
+    if scenario.start not in steps:
+        course.problems.append(Problem(path, None, f"start: '{scenario.start}' is not a step"))
+        return
+    for step in scenario.steps:
+        for choice in step.choices:
+            if choice.next not in steps and choice.next not in endings:
+                course.problems.append(Problem(path, None,
+                                               f"step '{step.id}': next '{choice.next}' is not a step or ending"))
+    if any(p.path == path for p in course.problems):
+        return
+    reached, shortest = _walk_scenario(course, path, steps, scenario.start)
+    for step_id in steps.keys() - reached:
+        course.problems.append(Problem(path, None, f"step '{step_id}' cannot be reached from start"))
+    if shortest is not None and shortest < MIN_SCENARIO_DECISIONS:
+        course.problems.append(Problem(path, None, f"a path reaches an ending after {shortest} decision(s); "
+                                                   f"every path needs at least {MIN_SCENARIO_DECISIONS}"))
+
+
+def _walk_scenario(course, path, steps, start):
+    """Depth-first walk: reports loops, returns reached steps and the fewest decisions to an ending."""
+    reached: set[str] = set()
+    shortest: list[int | None] = [None]
+
+    def visit(step_id: str, depth: int, trail: tuple) -> None:
+        if step_id not in steps:  # an ending
+            shortest[0] = depth if shortest[0] is None else min(shortest[0], depth)
+            return
+        if step_id in trail:
+            course.problems.append(Problem(path, None,
+                                           f"step '{step_id}' leads back to itself (loops are not allowed)"))
+            return
+        reached.add(step_id)
+        for choice in steps[step_id].choices:
+            visit(choice.next, depth + 1, (*trail, step_id))
+
+    visit(start, 0, ())
+    return reached, shortest[0]
+
+
+def _figure_pattern(course: LoadedCourse) -> re.Pattern:
+    figures = sorted({f.figure for f in course.figures.figures}, key=len, reverse=True)
+    alternatives = [re.escape(f) for f in figures] or [r"(?!x)x"]
+    return re.compile(r"(?<![\w.,])(?:" + "|".join(alternatives) + r")(?![\w]|[.,]\d)")
+
+
+def unlisted_numbers(text: str, pattern: re.Pattern) -> list[str]:
+    """Numbers in `text` that are not an allow-listed figure (list markers ignored)."""
+    # Markdown wraps lines anywhere, so "30 million\nwon" must still match "30 million won".
+    text = pattern.sub(" ", re.sub(r"\s+", " ", LIST_MARKER.sub(" ", text)))
+    return [n.rstrip(".,") for n in NUMBER.findall(text)]
+
+
+def _check_figures(course: LoadedCourse) -> None:
+    pattern = _figure_pattern(course)
+    for module in course.modules:
+        for lesson in module.lessons:
+            text = "\n".join([lesson.front.title, lesson.front.content_note or "", lesson.body])
+            for number in unlisted_numbers(text, pattern):
+                course.problems.append(Problem(lesson.path, _line_of(lesson.body, number, lesson.body_line),
+                                               f"'{number}' is not a figure listed in figures.yaml"))
+        for question in module.questions:
+            data = question.data
+            texts = [data["prompt"], data["explanation"]]
+            texts += [c[k] for c in data["choices"] for k in ("text", "feedback")]
+            for number in unlisted_numbers("\n".join(texts), pattern):
+                course.problems.append(Problem(question.path, question.line,
+                                               f"{data['id']}: '{number}' is not a figure listed in figures.yaml"))
+        if module.scenario is not None:
+            s = module.scenario
+            texts = [s.title, s.summary, s.debrief, s.content_note or ""]
+            texts += [step.situation for step in s.steps]
+            texts += [c.text + "\n" + c.feedback for step in s.steps for c in step.choices]
+            texts += [e.title + "\n" + e.outcome for e in s.endings]
+            for number in unlisted_numbers("\n".join(texts), pattern):
+                course.problems.append(Problem(module.scenario_path, None,
+                                               f"'{number}' is not a figure listed in figures.yaml"))
+
+
+def _line_of(body: str, needle: str, first_line: int) -> int | None:
+    for offset, line in enumerate(body.splitlines()):
+        if needle in line:
+            return first_line + offset
+    return None

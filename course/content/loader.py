@@ -1,0 +1,197 @@
+"""Load `modules/` into validated, in-memory content, collecting every problem found."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from course.content.schema import (
+    CourseSpec,
+    FiguresFile,
+    GlossaryFile,
+    LessonFrontMatter,
+    ModuleSpec,
+    ScenarioSpec,
+)
+from course.content.yamlio import (
+    ContentError,
+    LineMap,
+    Problem,
+    read_yaml,
+    split_front_matter,
+    validate,
+)
+from course.quiz.types import REGISTRY
+
+FOLDER_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)$")
+LESSON_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
+
+
+@dataclass
+class LoadedLesson:
+    """A lesson file, validated."""
+
+    slug: str
+    path: str
+    front: LessonFrontMatter
+    body: str
+    body_line: int
+
+
+@dataclass
+class LoadedQuestion:
+    """A question, validated by its type."""
+
+    data: dict
+    path: str
+    line: int | None
+
+
+@dataclass
+class LoadedModule:
+    """A module folder, validated."""
+
+    slug: str
+    folder: str
+    spec: ModuleSpec
+    lessons: list[LoadedLesson] = field(default_factory=list)
+    questions: list[LoadedQuestion] = field(default_factory=list)
+    scenario: ScenarioSpec | None = None
+    scenario_path: str | None = None
+    linemaps: dict[str, LineMap] = field(default_factory=dict)
+
+
+@dataclass
+class LoadedCourse:
+    """Everything in `modules/`, with the problems found while reading it."""
+
+    root: Path
+    spec: CourseSpec | None = None
+    modules: list[LoadedModule] = field(default_factory=list)
+    figures: FiguresFile = field(default_factory=FiguresFile)
+    glossary: GlossaryFile = field(default_factory=GlossaryFile)
+    problems: list[Problem] = field(default_factory=list)
+    content_hash: str = ""
+    folder_slugs: list[str] = field(default_factory=list)  # every NN-<slug> folder, valid or not
+
+    def display(self, path: Path) -> str:
+        return str(path.relative_to(self.root.parent)) if path.is_relative_to(self.root.parent) else str(path)
+
+
+def content_hash(root: Path) -> str:
+    """SHA-256 over every content file's relative path and bytes: the content version."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".yaml", ".md"}):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def load_course(root: Path) -> LoadedCourse:
+    """Read and validate every file under `root`. Problems are collected, not raised."""
+    course = LoadedCourse(root=root)
+    if not (root / "course.yaml").is_file():
+        course.problems.append(Problem(str(root / "course.yaml"), None, "course.yaml is missing"))
+        return course
+    course.content_hash = content_hash(root)
+    course.spec = _load_model(course, root / "course.yaml", CourseSpec)
+    course.figures = _load_model(course, root / "figures.yaml", FiguresFile, optional=True) or FiguresFile()
+    course.glossary = _load_model(course, root / "glossary.yaml", GlossaryFile, optional=True) or GlossaryFile()
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        match = FOLDER_NAME.match(folder.name)
+        if not match:
+            course.problems.append(Problem(course.display(folder), None,
+                                           "module folders are named NN-<slug>, e.g. 01-what-are-digital-sex-crimes"))
+            continue
+        course.folder_slugs.append(match.group(2))
+        module = _load_module(course, folder, match.group(2))
+        if module:
+            course.modules.append(module)
+    return course
+
+
+def _load_model(course: LoadedCourse, path: Path, model, optional=False, prefix=()):
+    display = course.display(path)
+    if not path.is_file():
+        if not optional:
+            course.problems.append(Problem(display, None, f"{path.name} is missing"))
+        return None
+    try:
+        data, linemap = read_yaml(path, display)
+    except ContentError as exc:
+        course.problems.append(exc.problem)
+        return None
+    result, problems = validate(model, data if data is not None else {}, display, linemap)
+    course.problems.extend(problems)
+    return result
+
+
+def _load_module(course: LoadedCourse, folder: Path, slug: str) -> LoadedModule | None:
+    spec = _load_model(course, folder / "module.yaml", ModuleSpec)
+    if spec is None:
+        return None
+    module = LoadedModule(slug=slug, folder=course.display(folder), spec=spec)
+    _load_lessons(course, module, folder / "lessons")
+    _load_questions(course, module, folder / "quiz.yaml")
+    if (folder / "scenario.yaml").is_file():
+        module.scenario = _load_model(course, folder / "scenario.yaml", ScenarioSpec)
+        module.scenario_path = course.display(folder / "scenario.yaml")
+    return module
+
+
+def _load_lessons(course: LoadedCourse, module: LoadedModule, folder: Path) -> None:
+    files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    if not files:
+        course.problems.append(Problem(course.display(folder), None, "a module needs at least one lesson in lessons/"))
+    for path in files:
+        display = course.display(path)
+        match = LESSON_NAME.match(path.name)
+        if not match:
+            course.problems.append(Problem(display, None, "lesson files are named NN-<slug>.md"))
+            continue
+        try:
+            data, linemap, body, body_line = split_front_matter(path.read_text(encoding="utf-8"), display)
+        except ContentError as exc:
+            course.problems.append(exc.problem)
+            continue
+        except UnicodeDecodeError:
+            course.problems.append(Problem(display, None, "not UTF-8 text"))
+            continue
+        front, problems = validate(LessonFrontMatter, data if data is not None else {}, display, linemap)
+        course.problems.extend(problems)
+        if front is not None:
+            module.lessons.append(LoadedLesson(match.group(2), display, front, body, body_line))
+            module.linemaps[display] = linemap
+
+
+def _load_questions(course: LoadedCourse, module: LoadedModule, path: Path) -> None:
+    display = course.display(path)
+    if not path.is_file():
+        course.problems.append(Problem(display, None, "quiz.yaml is missing"))
+        return
+    try:
+        data, linemap = read_yaml(path, display)
+    except ContentError as exc:
+        course.problems.append(exc.problem)
+        return
+    module.linemaps[display] = linemap
+    questions = data.get("questions") if isinstance(data, dict) else None
+    if not isinstance(questions, list) or not questions:
+        course.problems.append(Problem(display, linemap.line(()), "quiz.yaml needs a non-empty 'questions' list"))
+        return
+    for index, raw in enumerate(questions):
+        where = ("questions", index)
+        kind = raw.get("type") if isinstance(raw, dict) else None
+        if kind not in REGISTRY:
+            known = ", ".join(sorted(REGISTRY))
+            course.problems.append(Problem(display, linemap.line((*where, "type")),
+                                           f"questions.{index}.type: '{kind}' is not a question type ({known})"))
+            continue
+        spec, problems = validate(REGISTRY[kind].spec, raw, display, linemap, prefix=where)
+        course.problems.extend(problems)
+        if spec is not None:
+            module.questions.append(LoadedQuestion(spec.model_dump(), display, linemap.line(where)))

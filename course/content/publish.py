@@ -1,0 +1,91 @@
+"""Publish checked content into the database as an immutable, hash-identified version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from course.content.checks import check_course
+from course.content.loader import LoadedCourse
+from course.models import ContentVersion, Lesson, Module, Question
+
+
+class ContentInvalid(Exception):
+    """The content has problems and was not published."""
+
+    def __init__(self, course: LoadedCourse):
+        super().__init__(f"{len(course.problems)} problem(s) in {course.root}")
+        self.problems = course.problems
+
+
+@dataclass
+class SyncResult:
+    """What `sync_content` did."""
+
+    version: ContentVersion
+    created: bool
+    activated: bool
+
+
+def sync_content(session: Session, root: Path) -> SyncResult:
+    """Check `root` and make it the live version. Idempotent: the same files change nothing.
+
+    Flushes; the caller commits.
+    """
+    course = check_course(root)
+    if course.problems:
+        raise ContentInvalid(course)
+    version = session.scalar(select(ContentVersion).where(ContentVersion.content_hash == course.content_hash))
+    created = version is None
+    if created:
+        version = _build_version(course)
+        session.add(version)
+        session.flush()
+    activated = not version.is_live
+    if activated:
+        session.execute(update(ContentVersion).where(ContentVersion.id != version.id).values(is_live=False))
+        version.is_live = True
+        session.flush()
+    return SyncResult(version, created, activated)
+
+
+def _build_version(course: LoadedCourse) -> ContentVersion:
+    spec = course.spec
+    version = ContentVersion(
+        content_hash=course.content_hash, title=spec.title, summary=spec.summary.strip(),
+        validity_months=spec.validity_months, renewal_window_days=spec.renewal_window_days,
+        credit_hours=spec.credit_hours,
+    )
+    by_slug = {m.slug: m for m in course.modules}
+    for position, slug in enumerate(spec.modules, start=1):
+        loaded = by_slug[slug]
+        module = Module(
+            slug=slug, position=position, title=loaded.spec.title, summary=loaded.spec.summary.strip(),
+            minutes=loaded.spec.minutes,
+            objectives=[o.model_dump() for o in loaded.spec.objectives],
+            sources=[s.model_dump() for s in loaded.spec.sources],
+            quiz_settings=loaded.spec.quiz.model_dump(),
+            scenario=loaded.scenario.model_dump() if loaded.scenario else None,
+            scenario_required=loaded.spec.scenario_required,
+        )
+        for index, lesson in enumerate(loaded.lessons, start=1):
+            module.lessons.append(Lesson(
+                slug=lesson.slug, position=index, title=lesson.front.title, minutes=lesson.front.minutes,
+                content_note=(lesson.front.content_note or "").strip() or None, body_markdown=lesson.body,
+                objectives=lesson.front.objectives, sources=lesson.front.sources,
+            ))
+        for index, question in enumerate(loaded.questions, start=1):
+            data = question.data
+            module.questions.append(Question(
+                key=data["id"], position=index, type=data["type"], objective=data["objective"], data=data,
+            ))
+        version.modules.append(module)
+    return version
+
+
+def live_version(session: Session) -> ContentVersion | None:
+    """The version trainees currently see."""
+    return session.scalar(select(ContentVersion).where(ContentVersion.is_live))

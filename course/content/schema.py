@@ -1,0 +1,138 @@
+"""Schemas for the files in `modules/` (see docs/authoring.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class Strict(BaseModel):
+    """Unknown keys are mistakes (a typo would otherwise be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CourseSpec(Strict):
+    """`course.yaml`."""
+
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = ""
+    validity_months: int | None = Field(default=None, ge=1, le=120)
+    renewal_window_days: int = Field(default=60, ge=0, le=365)
+    credit_hours: float | None = Field(default=None, gt=0, le=1000)
+    modules: list[str] = Field(min_length=1)
+
+
+class Objective(Strict):
+    """A learning objective."""
+
+    id: str = Field(pattern=SLUG, max_length=80)
+    text: str = Field(min_length=1)
+
+
+class Source(Strict):
+    """A citable source."""
+
+    id: str = Field(pattern=SLUG, max_length=80)
+    citation: str = Field(min_length=1)
+
+
+class QuizSettings(Strict):
+    """How a module's quiz is run."""
+
+    pass_mark: int = Field(default=80, ge=1, le=100)
+    questions_per_attempt: int = Field(default=10, ge=1, le=100)
+    max_attempts: int | None = Field(default=None, ge=1)
+    cooldown_minutes: int = Field(default=0, ge=0)
+    time_limit_minutes: int | None = Field(default=None, ge=1)
+
+
+class ModuleSpec(Strict):
+    """`module.yaml`."""
+
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = ""
+    minutes: int = Field(ge=1, le=1000)
+    objectives: list[Objective] = Field(min_length=1)
+    sources: list[Source] = Field(min_length=1)
+    quiz: QuizSettings = QuizSettings()
+    scenario_required: bool = False
+
+
+class LessonFrontMatter(Strict):
+    """The YAML front matter of a lesson."""
+
+    title: str = Field(min_length=1, max_length=200)
+    minutes: int = Field(ge=1, le=120)
+    objectives: list[str] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+    content_note: str | None = None
+
+
+class ScenarioChoice(Strict):
+    """One option at a scenario decision."""
+
+    text: str = Field(min_length=1)
+    quality: Literal["best", "acceptable", "poor"]
+    feedback: str = Field(min_length=1)
+    next: str
+
+
+class ScenarioStep(Strict):
+    """A decision point."""
+
+    id: str = Field(pattern=SLUG)
+    situation: str = Field(min_length=1)
+    choices: list[ScenarioChoice] = Field(min_length=2, max_length=6)
+
+
+class ScenarioEnding(Strict):
+    """Where a path ends."""
+
+    id: str = Field(pattern=SLUG)
+    title: str = Field(min_length=1)
+    outcome: str = Field(min_length=1)
+
+
+class ScenarioSpec(Strict):
+    """`scenario.yaml`."""
+
+    title: str = Field(min_length=1)
+    summary: str = ""
+    objectives: list[str] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+    content_note: str | None = None
+    start: str
+    steps: list[ScenarioStep] = Field(min_length=1)
+    endings: list[ScenarioEnding] = Field(min_length=1)
+    debrief: str = Field(min_length=1)
+
+
+class Figure(Strict):
+    """A figure the course may state."""
+
+    figure: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    note: str = ""
+
+
+class FiguresFile(Strict):
+    """`figures.yaml`."""
+
+    figures: list[Figure] = []
+
+
+class Term(Strict):
+    """A glossary entry."""
+
+    term: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+
+
+class GlossaryFile(Strict):
+    """`glossary.yaml`."""
+
+    terms: list[Term] = []

@@ -1,0 +1,1 @@
+"""Reading lessons and tracking progress."""

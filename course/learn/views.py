@@ -1,0 +1,109 @@
+"""The trainee's course: dashboard, module pages and lessons."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from course.certificates.services import issue_certificate_if_complete, latest_certificate
+from course.extensions import db
+from course.learn.forms import CompleteLessonForm
+from course.learn.services import (
+    complete_lesson,
+    course_progress,
+    find_lesson,
+    load_live_version,
+    record_lesson_visit,
+)
+
+bp = Blueprint("learn", __name__)
+
+
+def live_course():
+    """The live version and the current user's progress in it; 503 if nothing is published."""
+    version = load_live_version(db.session)
+    if version is None:
+        abort(503, _("The course has not been published yet. An administrator needs to run "
+                     "'flask --app app content sync'."))
+    return version, course_progress(db.session, current_user, version)
+
+
+def next_step(progress) -> tuple[str, str] | None:
+    """The URL and label of the exact next thing to do, or None when the course is complete."""
+    module_progress = progress.next_module()
+    if module_progress is None:
+        return None
+    module = module_progress.module
+    lesson = module_progress.next_lesson()
+    if lesson is not None:
+        return (url_for("learn.lesson", slug=module.slug, lesson_slug=lesson.slug),
+                _("%(module)s: %(lesson)s", module=module.title, lesson=lesson.title))
+    if module_progress.quiz.open_attempt_id:
+        return (url_for("quiz.attempt", attempt_id=module_progress.quiz.open_attempt_id),
+                _("%(module)s: finish your quiz", module=module.title))
+    return url_for("quiz.intro", slug=module.slug), _("%(module)s: take the quiz", module=module.title)
+
+
+@bp.get("/")
+def dashboard():
+    if not current_user.is_authenticated:
+        return render_template("learn/welcome.html")
+    version, progress = live_course()
+    certificate = latest_certificate(db.session, current_user)
+    return render_template("learn/dashboard.html", version=version, progress=progress, certificate=certificate,
+                           next_step=next_step(progress))
+
+
+@bp.get("/modules/<slug>")
+@login_required
+def module(slug: str):
+    version, progress = live_course()
+    module_progress = progress.for_module(slug) or abort(404)
+    return render_template("learn/module.html", module=module_progress.module, mp=module_progress,
+                           progress=progress)
+
+
+@bp.get("/modules/<slug>/lessons/<lesson_slug>")
+@login_required
+def lesson(slug: str, lesson_slug: str):
+    version, progress = live_course()
+    module, lesson = find_lesson(version, slug, lesson_slug)
+    if lesson is None:
+        abort(404)
+    module_progress = progress.for_module(slug)
+    if lesson.content_note and request.args.get("note") != "read":
+        return render_template("learn/content_note.html", module=module, lesson=lesson)
+    record_lesson_visit(db.session, current_user, lesson)
+    index = module.lessons.index(lesson)
+    return render_template(
+        "learn/lesson.html", module=module, lesson=lesson, mp=module_progress, form=CompleteLessonForm(),
+        previous=module.lessons[index - 1] if index else None,
+        following=module.lessons[index + 1] if index + 1 < len(module.lessons) else None,
+    )
+
+
+@bp.post("/modules/<slug>/lessons/<lesson_slug>/complete")
+@login_required
+def complete(slug: str, lesson_slug: str):
+    version, _progress = live_course()
+    module, lesson = find_lesson(version, slug, lesson_slug)
+    if lesson is None:
+        abort(404)
+    form = CompleteLessonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    complete_lesson(db.session, current_user, lesson)
+    progress = course_progress(db.session, current_user, version)
+    if issue_certificate_if_complete(db.session, current_user, progress, current_app.config["ACADEMY_NAME"]):
+        flash(_("You have completed the course. Your certificate is ready."), "success")
+        return redirect(url_for("certificates.mine"))
+    index = module.lessons.index(lesson)
+    if index + 1 < len(module.lessons):
+        next_lesson = module.lessons[index + 1]
+    else:
+        next_lesson = progress.for_module(slug).next_lesson()
+    if next_lesson is not None:
+        return redirect(url_for("learn.lesson", slug=slug, lesson_slug=next_lesson.slug))
+    flash(_("Lesson complete. You have finished every lesson in this module."), "success")
+    return redirect(url_for("learn.module", slug=slug))

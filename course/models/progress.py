@@ -1,0 +1,82 @@
+"""A trainee's progress: lesson visits and quiz attempts.
+
+Progress is keyed by the stable module and lesson ids, so a content update does not erase it;
+attempts point at the exact published module and questions they were taken on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from course.models.base import Model, utcnow
+from course.models.catalogue import Module, Question
+
+
+class LessonProgress(Model):
+    """One trainee's record of one lesson: first opened, and completed."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("user_id", "module_slug", "lesson_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_slug: Mapped[str] = mapped_column(String(80))
+    lesson_slug: Mapped[str] = mapped_column(String(80))
+    visited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class AttemptStatus:
+    """The life of an attempt: answered, then graded exactly once."""
+
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class QuizAttempt(Model):
+    """One attempt at a module's quiz, with the questions drawn for it."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (UniqueConstraint("user_id", "module_slug", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    module_slug: Mapped[str] = mapped_column(String(80))
+    number: Mapped[int]  # 1 for the trainee's first attempt at this module, and so on
+    status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.IN_PROGRESS)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    score: Mapped[float | None]  # percent, 0-100
+    passed: Mapped[bool | None]
+    pass_mark: Mapped[int]
+
+    module: Mapped[Module] = relationship()
+    items: Mapped[list[AttemptItem]] = relationship(
+        back_populates="attempt", order_by="AttemptItem.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == AttemptStatus.SUBMITTED
+
+
+class AttemptItem(Model):
+    """A question as shown in one attempt: its choice order, the response and its credit."""
+
+    __tablename__ = "attempt_items"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    choice_order: Mapped[list]  # authored choice indexes, in the order shown
+    response: Mapped[list | None]  # authored choice indexes chosen (ordering: in the given order)
+    credit: Mapped[float | None]  # 0.0-1.0 once graded
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="items")
+    question: Mapped[Question] = relationship()

@@ -1,0 +1,192 @@
+"""Fixtures: an app on a clean database (SQLite, or PostgreSQL when DATABASE_URL says so),
+factories for users, an `auth` helper, CSRF-aware form posting and query counting."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, select, text
+
+from course import create_app
+from course.auth.services import create_user
+from course.config import test_config
+from course.content.publish import sync_content
+from course.extensions import alembic, db
+from course.models import AttemptItem, Model, QuizAttempt, Role
+
+FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+PASSWORD = "correct horse battery staple"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("db")
+
+
+@pytest.fixture(scope="session")
+def migrated(database_dir):
+    """Run the migrations once per session, on a database with no tables."""
+    app = create_app(test_config(database_dir, FIXTURE_CONTENT))
+    with app.app_context():
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        alembic.upgrade()
+    return True
+
+
+def _empty_all_tables() -> None:
+    with db.engine.begin() as connection:
+        tables = list(reversed(Model.metadata.sorted_tables))
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def make_app(migrated, database_dir):
+    """Factory: an app with extra config on the migrated database, content from `content_dir`."""
+    apps = []
+
+    def factory(content_dir: Path = FIXTURE_CONTENT, sync: bool = True, **config):
+        app = create_app({**test_config(database_dir, content_dir), **config})
+        with app.app_context():
+            _empty_all_tables()
+            if sync:
+                sync_content(db.session, content_dir)
+                db.session.commit()
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            _empty_all_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: create a user and return it (detached, ids loaded)."""
+    counter = iter(range(1, 100000))
+
+    def factory(role: Role = Role.TRAINEE, email: str | None = None, name: str | None = None,
+                password: str = PASSWORD):
+        n = next(counter)
+        with app.app_context():
+            user = create_user(db.session, email=email or f"{role.value}{n}@academy.example",
+                               name=name or f"Test {role.value.title()} {n}", password=password, role=role)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return factory
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token from the form on `url`, as a browser would have it."""
+    response = client.get(url)
+    match = CSRF.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {response.status_code})"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict | None = None, form_url: str | None = None, **kwargs):
+    """POST `data` to `url` with the CSRF token taken from `form_url` (default: `url`)."""
+    payload = dict(data or {})
+    payload["csrf_token"] = csrf_token(client, form_url or url)
+    return client.post(url, data=payload, **kwargs)
+
+
+class AuthActions:
+    """Sign in and out through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, next_url: str | None = None):
+        url = "/login" + (f"?next={next_url}" if next_url else "")
+        return post_form(self.client, url, {"email": email, "password": password})
+
+    def logout(self):
+        return post_form(self.client, "/logout", form_url="/")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def trainee(make_user, auth):
+    """A signed-in trainee."""
+    user = make_user(Role.TRAINEE)
+    response = auth.login(user.email)
+    assert response.status_code == 302
+    return user
+
+
+@pytest.fixture
+def count_queries(app):
+    """Context manager collecting the SQL statements run inside it."""
+
+    @contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA")):
+                statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counter
+
+
+def attempt_answers(app, attempt_id: int, correct: bool = True) -> dict:
+    """Form data answering every question of an attempt right (or wrong), as a trainee would."""
+    data: dict = {}
+    with app.app_context():
+        attempt = db.session.scalar(select(QuizAttempt).where(QuizAttempt.id == attempt_id))
+        for item in db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)):
+            question = item.question
+            choices = question.data["choices"]
+            name = f"q{item.position}"
+            if question.type == "ordering":
+                for shown, authored in enumerate(item.choice_order):
+                    position = authored + 1 if correct else len(choices) - authored
+                    data[f"{name}-{shown}"] = str(position)  # reversed order is wrong overall
+            else:
+                wanted = [i for i, c in enumerate(choices) if c.get("correct") == correct]
+                shown = [str(item.choice_order.index(i)) for i in wanted]
+                data[name] = shown if question.type == "multiple" else shown[0]
+    return data

@@ -1,0 +1,52 @@
+"""The application shell: health check, error pages, configuration safety."""
+
+import pytest
+
+from course import create_app
+
+
+def test_healthz_reports_app_and_database_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "app": "up", "database": "up"}
+
+
+def test_unknown_page_gets_a_404_in_the_site_layout(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Page not found" in html
+    assert 'class="site-header"' in html
+
+
+def test_wrong_method_gets_a_405_page(client):
+    response = client.get("/logout")
+    assert response.status_code == 405
+    assert "not allowed" in response.get_data(as_text=True)
+
+
+def test_unexpected_errors_show_a_page_without_a_stack_trace(app):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internal detail")
+
+    response = app.test_client().get("/boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in html
+    assert "secret internal detail" not in html
+    assert "Traceback" not in html
+
+
+def test_production_refuses_the_development_secret_key(monkeypatch):
+    monkeypatch.setenv("DIGNITY_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_starts_with_a_real_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("DIGNITY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    assert create_app().config["SECRET_KEY"] == "a-long-random-production-secret"
