@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from course.auth.forms import MIN_PASSWORD_LENGTH
 from course.auth.services import AccountError, create_user
 from course.content.checks import check_course
+from course.content.curriculum import render_curriculum
 from course.content.publish import ContentInvalid, sync_content
 from course.extensions import alembic, db
 from course.models import Role, User
@@ -43,6 +44,21 @@ def content_check() -> None:
     questions = sum(len(m.questions) for m in course.modules)
     click.echo(f"OK: {len(course.modules)} modules, {lessons} lessons, {questions} questions "
                f"(content version {course.content_hash[:10]}).")
+
+
+@content_cli.command("curriculum")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
+def content_curriculum(output: str | None) -> None:
+    """Render the curriculum map (docs/curriculum.md) from modules/."""
+    course = check_course(Path(current_app.config["CONTENT_DIR"]))
+    if course.problems:
+        raise click.ClickException("Fix the problems 'content check' reports first.")
+    text = render_curriculum(course)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.")
+    else:
+        click.echo(text, nl=False)
 
 
 @content_cli.command("sync")

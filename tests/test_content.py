@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from course.config import PROJECT_ROOT
 from course.content.checks import check_course
+from course.content.curriculum import render_curriculum
 from course.content.publish import ContentInvalid, sync_content
 from course.extensions import db
 from course.models import ContentVersion, Module
@@ -258,3 +259,44 @@ def test_sync_refuses_invalid_content_and_changes_nothing(make_app, content):
     assert len(versions(app)) == 1
     with app.app_context(), pytest.raises(ContentInvalid):
         sync_content(db.session, content)
+
+
+def test_recommendations_must_map_to_declared_objectives(content):
+    edit(content / "course.yaml", "modules:", "recommendations:\n  - {id: A1, by: Someone, text: Do it., "
+                                              "objectives: [basics-one, nowhere]}\nmodules:")
+    assert_problem(content, "modules/course.yaml", "recommendation A1: objective 'nowhere' is not declared")
+
+
+def test_recommendations_need_at_least_one_objective(content):
+    edit(content / "course.yaml", "modules:", "recommendations:\n  - {id: A1, by: Someone, text: Do it., "
+                                              "objectives: []}\nmodules:")
+    assert_problem(content, "modules/course.yaml:", "objectives: List should have at least 1 item")
+
+
+def test_glossary_definitions_are_checked_for_figures(content):
+    edit(content / "glossary.yaml", "Removing content from a platform.", "Removing content within 24 hours.")
+    assert_problem(content, "modules/glossary.yaml", "'24' is not a figure")
+
+
+def test_the_shipped_curriculum_map_is_up_to_date():
+    course = check_course(PROJECT_ROOT / "modules")
+    committed = (PROJECT_ROOT / "docs" / "curriculum.md").read_text(encoding="utf-8")
+    assert committed == render_curriculum(course), "run: flask --app app content curriculum --output docs/curriculum.md"
+
+
+def test_every_article_recommendation_is_mapped_in_the_shipped_course():
+    course = check_course(PROJECT_ROOT / "modules")
+    assert sorted(r.id for r in course.spec.recommendations) == ["A1", "A2", "A3", "A4", "T1", "T2", "T3", "T4"]
+
+
+def test_the_shipped_course_meets_the_curriculum_bars():
+    course = check_course(PROJECT_ROOT / "modules")
+    assert len(course.modules) == 8
+    for module in course.modules:
+        assert 3 <= len(module.spec.objectives) <= 5, module.slug
+        assert 3 <= len(module.lessons) <= 5, module.slug
+        assert len(module.questions) >= 12, module.slug
+        assert all(5 <= lesson.front.minutes <= 10 for lesson in module.lessons), module.slug
+    with_scenarios = {m.slug for m in course.modules if m.scenario is not None}
+    assert {"nth-room-case", "survivor-centred-first-response", "evidence-and-takedown",
+            "media-platforms-prevention"} <= with_scenarios

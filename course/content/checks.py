@@ -50,6 +50,11 @@ def _check_course_modules(course: LoadedCourse) -> None:
                 course.problems.append(Problem(f"{module.folder}/module.yaml", None,
                                                f"objective id '{objective.id}' is also used in {owner}"))
             objective_owner[objective.id] = module.slug
+    for recommendation in course.spec.recommendations:
+        for objective_id in recommendation.objectives:
+            if objective_id not in objective_owner:
+                course.problems.append(Problem(display, None, f"recommendation {recommendation.id}: objective "
+                                                              f"'{objective_id}' is not declared by any module"))
 
 
 def _check_module(course: LoadedCourse, module: LoadedModule, question_ids: Counter) -> None:
@@ -166,6 +171,10 @@ def unlisted_numbers(text: str, pattern: re.Pattern) -> list[str]:
 
 def _check_figures(course: LoadedCourse) -> None:
     pattern = _figure_pattern(course)
+    glossary = "\n".join(t.term + "\n" + t.definition for t in course.glossary.terms)
+    for number in unlisted_numbers(glossary, pattern):
+        course.problems.append(Problem(course.display(course.root / "glossary.yaml"), None,
+                                       f"'{number}' is not a figure listed in figures.yaml"))
     for module in course.modules:
         for lesson in module.lessons:
             text = "\n".join([lesson.front.title, lesson.front.content_note or "", lesson.body])

@@ -58,6 +58,7 @@ def _build_version(course: LoadedCourse) -> ContentVersion:
         content_hash=course.content_hash, title=spec.title, summary=spec.summary.strip(),
         validity_months=spec.validity_months, renewal_window_days=spec.renewal_window_days,
         credit_hours=spec.credit_hours,
+        glossary=[term.model_dump() for term in sorted(course.glossary.terms, key=lambda t: t.term.lower())],
     )
     by_slug = {m.slug: m for m in course.modules}
     for position, slug in enumerate(spec.modules, start=1):

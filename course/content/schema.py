@@ -15,6 +15,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Recommendation(Strict):
+    """A recommendation from the sources, and the objectives that teach it."""
+
+    id: str = Field(min_length=1, max_length=20)
+    by: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    objectives: list[str] = Field(min_length=1)
+
+
 class CourseSpec(Strict):
     """`course.yaml`."""
 
@@ -24,6 +33,7 @@ class CourseSpec(Strict):
     renewal_window_days: int = Field(default=60, ge=0, le=365)
     credit_hours: float | None = Field(default=None, gt=0, le=1000)
     modules: list[str] = Field(min_length=1)
+    recommendations: list[Recommendation] = []
 
 
 class Objective(Strict):

@@ -107,3 +107,9 @@ def complete(slug: str, lesson_slug: str):
         return redirect(url_for("learn.lesson", slug=slug, lesson_slug=next_lesson.slug))
     flash(_("Lesson complete. You have finished every lesson in this module."), "success")
     return redirect(url_for("learn.module", slug=slug))
+
+
+@bp.get("/glossary")
+def glossary():
+    version = load_live_version(db.session) or abort(404)
+    return render_template("learn/glossary.html", terms=version.glossary)

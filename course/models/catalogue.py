@@ -24,6 +24,7 @@ class ContentVersion(Model):
     validity_months: Mapped[int | None]
     renewal_window_days: Mapped[int] = mapped_column(default=60)
     credit_hours: Mapped[float | None]
+    glossary: Mapped[list] = mapped_column(default=list, server_default="[]")  # [{term, definition}]
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="version", order_by="Module.position", cascade="all, delete-orphan"

@@ -1,0 +1,59 @@
+"""Render docs/curriculum.md from the content, so the curriculum map can never drift from it."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from course.content.loader import LoadedCourse, LoadedModule
+
+HEADER = """<!-- Generated from modules/ by `flask --app app content curriculum`. Do not edit by hand:
+     edit the content and regenerate (a test fails when this file is out of date). -->
+"""
+
+
+def render_curriculum(course: LoadedCourse) -> str:
+    """Markdown: the recommendation map, then each module's objectives, lessons, assessment and sources."""
+    owners = {o.id: (m, o) for m in course.modules for o in m.spec.objectives}
+    by_slug = {m.slug: m for m in course.modules}
+    out = [HEADER, f"# Curriculum: {course.spec.title}", "", " ".join(course.spec.summary.split()), ""]
+    out += [f"{len(course.spec.modules)} modules, "
+            f"{sum(len(m.lessons) for m in course.modules)} lessons, "
+            f"{sum(len(m.questions) for m in course.modules)} quiz questions. "
+            f"Certificates are valid for {course.spec.validity_months or 'unlimited'} months and carry "
+            f"{course.spec.credit_hours:g} credit hours." if course.spec.credit_hours else "", ""]
+    out += ["## Recommendations and where they are taught", "",
+            "Every recommendation in the source article maps to at least one objective "
+            "(`content check` enforces this).", "",
+            "| | Recommendation | Made by | Objectives that teach it |", "|---|---|---|---|"]
+    for rec in course.spec.recommendations:
+        taught = "; ".join(f"`{oid}` ({owners[oid][0].spec.title})" for oid in rec.objectives if oid in owners)
+        out.append(f"| {rec.id} | {rec.text} | {rec.by} | {taught} |")
+    out.append("")
+    for position, slug in enumerate(course.spec.modules, start=1):
+        out += _module_section(position, by_slug[slug])
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _module_section(position: int, module: LoadedModule) -> list[str]:
+    spec = module.spec
+    assessed = Counter(q.data["objective"] for q in module.questions)
+    out = [f"## {position}. {spec.title}", "", " ".join(spec.summary.split()), "",
+           f"About {spec.minutes} minutes. Quiz: {spec.quiz.questions_per_attempt} questions per attempt from a "
+           f"bank of {len(module.questions)}, pass mark {spec.quiz.pass_mark}%.", "",
+           "### Objectives", "", "| Objective | Taught in | Questions |", "|---|---|---|"]
+    for objective in spec.objectives:
+        lessons = ", ".join(lesson.front.title for lesson in module.lessons if objective.id in lesson.front.objectives)
+        out.append(f"| `{objective.id}`: {objective.text} | {lessons} | {assessed[objective.id]} |")
+    out += ["", "### Lessons", ""]
+    for index, lesson in enumerate(module.lessons, start=1):
+        note = " (content note)" if lesson.front.content_note else ""
+        out.append(f"{index}. {lesson.front.title}, {lesson.front.minutes} min{note}")
+    if module.scenario is not None:
+        scenario = module.scenario
+        out += ["", f"### Scenario: {scenario.title}", "", " ".join(scenario.summary.split()), "",
+                f"{len(scenario.steps)} decision points, {len(scenario.endings)} endings; practises "
+                + ", ".join(f"`{o}`" for o in scenario.objectives) + "."]
+    out += ["", "### Sources", ""]
+    out += [f"- `{source.id}`: {source.citation}" for source in spec.sources]
+    out.append("")
+    return out
