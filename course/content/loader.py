@@ -186,8 +186,8 @@ def _load_questions(course: LoadedCourse, module: LoadedModule, path: Path) -> N
     for index, raw in enumerate(questions):
         where = ("questions", index)
         kind = raw.get("type") if isinstance(raw, dict) else None
-        if kind not in REGISTRY:
-            known = ", ".join(sorted(REGISTRY))
+        if kind not in REGISTRY or not REGISTRY[kind].in_bank:
+            known = ", ".join(sorted(name for name, t in REGISTRY.items() if t.in_bank))
             course.problems.append(Problem(display, linemap.line((*where, "type")),
                                            f"questions.{index}.type: '{kind}' is not a question type ({known})"))
             continue

@@ -58,6 +58,10 @@ class QuizSettings(Strict):
     max_attempts: int | None = Field(default=None, ge=1)
     cooldown_minutes: int = Field(default=0, ge=0)
     time_limit_minutes: int | None = Field(default=None, ge=1)
+    questions_per_page: int = Field(default=5, ge=1, le=100)
+    # Whether a trainee sees which choices were correct after grading: "when_passed" (or out of
+    # attempts), "always", or "never". Feedback and explanations are always shown.
+    review_correct_answers: Literal["when_passed", "always", "never"] = "when_passed"
 
 
 class ModuleSpec(Strict):

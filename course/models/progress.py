@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.models.base import Model, utcnow
@@ -36,6 +36,14 @@ class AttemptStatus:
     SUBMITTED = "submitted"
 
 
+class AttemptPurpose:
+    """A module quiz counts towards completion; a practice round (spaced review) does not."""
+
+    QUIZ = "quiz"
+    PRACTICE = "practice"
+    PRACTICE_SLUG = "_practice"  # module_slug of practice rounds, which span modules
+
+
 class QuizAttempt(Model):
     """One attempt at a module's quiz, with the questions drawn for it."""
 
@@ -44,17 +52,20 @@ class QuizAttempt(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"))  # None for practice rounds
     module_slug: Mapped[str] = mapped_column(String(80))
+    purpose: Mapped[str] = mapped_column(String(16), default=AttemptPurpose.QUIZ, server_default="quiz")
     number: Mapped[int]  # 1 for the trainee's first attempt at this module, and so on
     status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.IN_PROGRESS)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline_at: Mapped[datetime | None]  # set when the quiz has a time limit
     submitted_at: Mapped[datetime | None]
+    late: Mapped[bool] = mapped_column(default=False, server_default=false())  # graded on answers saved in time
     score: Mapped[float | None]  # percent, 0-100
     passed: Mapped[bool | None]
     pass_mark: Mapped[int]
 
-    module: Mapped[Module] = relationship()
+    module: Mapped[Module | None] = relationship()
     items: Mapped[list[AttemptItem]] = relationship(
         back_populates="attempt", order_by="AttemptItem.position", cascade="all, delete-orphan"
     )
@@ -62,6 +73,14 @@ class QuizAttempt(Model):
     @property
     def is_submitted(self) -> bool:
         return self.status == AttemptStatus.SUBMITTED
+
+    @property
+    def is_practice(self) -> bool:
+        return self.purpose == AttemptPurpose.PRACTICE
+
+    def is_overdue(self, moment: datetime) -> bool:
+        """Whether the time limit has run out at `moment`."""
+        return self.deadline_at is not None and moment >= self.deadline_at
 
 
 class AttemptItem(Model):
@@ -76,7 +95,34 @@ class AttemptItem(Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
     choice_order: Mapped[list]  # authored choice indexes, in the order shown
     response: Mapped[list | None]  # authored choice indexes chosen (ordering: in the given order)
+    saved_at: Mapped[datetime | None]  # when the response was last saved
     credit: Mapped[float | None]  # 0.0-1.0 once graded
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="items")
     question: Mapped[Question] = relationship()
+
+
+class ScenarioRun(Model):
+    """One play-through of a module's branching scenario: the path taken and its score."""
+
+    __tablename__ = "scenario_runs"
+    __table_args__ = (UniqueConstraint("user_id", "module_slug", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    module_slug: Mapped[str] = mapped_column(String(80))
+    number: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    current_step: Mapped[str | None] = mapped_column(String(80))  # None once an ending is reached
+    path: Mapped[list] = mapped_column(default=list)  # [{step, choice}] in the order decided
+    ending: Mapped[str | None] = mapped_column(String(80))
+    points: Mapped[int] = mapped_column(default=0)
+    score: Mapped[float | None]  # percent of the best possible points for the decisions made
+
+    module: Mapped[Module] = relationship()
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None

@@ -1,18 +1,11 @@
-"""Quiz forms. Question fields are rendered by each question type; this form carries CSRF."""
+"""Quiz forms. Question fields are rendered by each question type; these forms carry CSRF."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SubmitField
 
 
 class StartAttemptForm(FlaskForm):
-    """Start (or resume) an attempt."""
-
-    submit = SubmitField(_l("Start the quiz"))
+    """Start (or resume) an attempt or a practice round."""
 
 
 class AttemptForm(FlaskForm):
-    """Save answers, or submit them for grading."""
-
-    save = SubmitField(_l("Save answers"))
-    submit = SubmitField(_l("Submit for grading"))
+    """Save answers, move between pages, or submit for grading (the button pressed is `action`)."""

@@ -1,23 +1,28 @@
-"""Taking a module quiz: start, answer, submit, review."""
+"""Taking a module quiz or a practice round: start, answer page by page, submit, review."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from course.certificates.notices import announce_certificate
 from course.certificates.services import issue_certificate_if_complete
 from course.extensions import db
 from course.learn.services import course_progress, find_lesson, load_live_version
-from course.models import QuizAttempt
+from course.models import QuizAttempt, utcnow
 from course.quiz.forms import AttemptForm, StartAttemptForm
+from course.quiz.practice import NothingToPractise, start_practice_round
+from course.quiz.review import missed_objectives, review, shows_correct_answers
 from course.quiz.services import (
     QuizUnavailable,
+    attempts_used,
     field_name,
+    finalize_if_overdue,
     load_attempt,
-    missed_objectives,
-    review,
+    page_count,
+    page_items,
     save_responses,
     start_attempt,
     submit_attempt,
@@ -25,6 +30,7 @@ from course.quiz.services import (
 from course.quiz.types import ResponseError, get_type
 
 bp = Blueprint("quiz", __name__)
+PRACTICE_PAGE_SIZE = 5
 
 
 def own_attempt(attempt_id: int) -> QuizAttempt:
@@ -35,87 +41,147 @@ def own_attempt(attempt_id: int) -> QuizAttempt:
     return attempt
 
 
-@bp.get("/modules/<slug>/quiz")
-@login_required
-def intro(slug: str):
+def live_module(slug: str):
     version = load_live_version(db.session) or abort(404)
     module, _lesson = find_lesson(version, slug)
-    if module is None:
-        abort(404)
+    return version, module or abort(404)
+
+
+def quiz_intro(slug: str, error: str | None = None, status: int = 200):
+    version, module = live_module(slug)
     attempts = db.session.scalars(
         select(QuizAttempt).where(QuizAttempt.user_id == current_user.id, QuizAttempt.module_slug == slug)
         .order_by(QuizAttempt.number)
     ).all()
+    settings = module.quiz_settings
+    left = settings["max_attempts"] - len(attempts) if settings.get("max_attempts") else None
     progress = course_progress(db.session, current_user, version).for_module(slug)
-    return render_template("quiz/intro.html", module=module, attempts=attempts, mp=progress,
-                           form=StartAttemptForm())
+    return render_template("quiz/intro.html", module=module, attempts=attempts, mp=progress, attempts_left=left,
+                           form=StartAttemptForm(), error=error), status
+
+
+@bp.get("/modules/<slug>/quiz")
+@login_required
+def intro(slug: str):
+    return quiz_intro(slug)
 
 
 @bp.post("/modules/<slug>/quiz/start")
 @login_required
 def start(slug: str):
-    version = load_live_version(db.session) or abort(404)
-    module, _lesson = find_lesson(version, slug)
-    if module is None:
-        abort(404)
+    _version, module = live_module(slug)
     if not StartAttemptForm().validate_on_submit():
         abort(400)
     try:
         attempt = start_attempt(db.session, current_user, module)
     except QuizUnavailable as exc:
-        flash(str(exc), "warning")
-        return redirect(url_for("quiz.intro", slug=slug))
+        db.session.rollback()
+        return quiz_intro(slug, error=str(exc), status=409)
     db.session.flush()
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
+
+
+def per_page(attempt: QuizAttempt) -> int:
+    return PRACTICE_PAGE_SIZE if attempt.is_practice else attempt.module.quiz_settings.get("questions_per_page", 5)
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
 def attempt(attempt_id: int):
     attempt = own_attempt(attempt_id)
+    if finalize_if_overdue(db.session, attempt):
+        flash(_("Time ran out at %(time)s UTC. Your attempt was graded on the answers saved by then.",
+                time=attempt.deadline_at.strftime("%H:%M")), "warning")
+        return redirect(url_for("quiz.result", attempt_id=attempt.id))
     if attempt.is_submitted:
         if request.method == "POST":
-            flash(_("This attempt was already submitted; here are its results."), "info")
+            notice = _("This attempt was already submitted; nothing was changed.")
+            return result_page(attempt, notice=notice, status=409)
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
-    form = AttemptForm()
-    problems: dict[int, str] = {}
+    size, pages = per_page(attempt), page_count(attempt, per_page(attempt))
+    page = min(max(request.values.get("page", 1, type=int) or 1, 1), pages)
+    items, problems = page_items(attempt, page, size), {}
     if request.method == "POST":
-        if not form.validate_on_submit():
+        if not AttemptForm().validate_on_submit():
             abort(400)
+        action = request.form.get("action") or ("goto" if request.form.get("goto") else "save")
         try:
-            if form.submit.data:
-                problems = submit_attempt(db.session, attempt, request.form)
+            if action == "submit":
+                problems = submit_attempt(db.session, attempt, request.form, items)
             else:
-                problems = save_responses(attempt, request.form)
+                problems = save_responses(attempt, request.form, items)
         except ResponseError as exc:
             abort(400, str(exc))
-        if not problems and attempt.is_submitted:
-            return _after_grading(attempt)
         if not problems:
-            flash(_("Your answers are saved. You can come back and finish later."), "success")
-            return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
-    status = 422 if problems else 200
-    return render_template("quiz/attempt.html", attempt=attempt, form=form, problems=problems,
-                           field_name=field_name, get_type=get_type), status
+            if attempt.is_submitted:
+                return after_grading(attempt)
+            target = {"next": page + 1, "prev": page - 1}.get(action, request.form.get("goto", page, type=int))
+            if action == "save":
+                flash(_("Your answers are saved. You can come back and finish later."), "success")
+            return redirect(url_for("quiz.attempt", attempt_id=attempt.id, page=min(max(target, 1), pages)))
+    answered = sum(1 for item in attempt.items if item.response)
+    return render_template("quiz/attempt.html", attempt=attempt, form=AttemptForm(), problems=problems, items=items,
+                           page=page, pages=pages, answered=answered, now=utcnow(), field_name=field_name,
+                           get_type=get_type), 422 if problems else 200
 
 
-def _after_grading(attempt: QuizAttempt):
-    db.session.flush()
+def after_grading(attempt: QuizAttempt):
     if attempt.passed:
-        version = load_live_version(db.session)
-        progress = course_progress(db.session, current_user, version)
-        if issue_certificate_if_complete(db.session, current_user, progress, current_app.config["ACADEMY_NAME"]):
-            flash(_("You have completed the course. Your certificate is ready."), "success")
+        progress = course_progress(db.session, current_user, load_live_version(db.session))
+        announce_certificate(issue_certificate_if_complete(db.session, current_user, progress))
     return redirect(url_for("quiz.result", attempt_id=attempt.id))
+
+
+def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 200):
+    version = load_live_version(db.session)
+    attempts_left = None
+    if not attempt.is_practice:
+        settings = attempt.module.quiz_settings
+        if settings.get("max_attempts"):
+            attempts_left = settings["max_attempts"] - attempts_used(db.session, current_user, attempt.module_slug)[0]
+        show = shows_correct_answers(attempt, settings.get("review_correct_answers", "when_passed"), attempts_left)
+    else:
+        show = True
+    return render_template(
+        "quiz/result.html", attempt=attempt, items=review(attempt, show), notice=notice, attempts_left=attempts_left,
+        missed=[] if attempt.is_practice else missed_objectives(attempt), module=attempt.module,
+        live_slugs={m.slug for m in version.modules} if version else set(),
+    ), status
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
     attempt = own_attempt(attempt_id)
+    finalize_if_overdue(db.session, attempt)
     if not attempt.is_submitted:
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
-    version = load_live_version(db.session)
-    return render_template("quiz/result.html", attempt=attempt, items=review(attempt),
-                           missed=missed_objectives(attempt), module=attempt.module,
-                           live_slugs={m.slug for m in version.modules} if version else set())
+    return result_page(attempt)
+
+
+@bp.get("/review")
+@login_required
+def practice():
+    version = load_live_version(db.session) or abort(404)
+    progress = course_progress(db.session, current_user, version)
+    rounds = db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.user_id == current_user.id, QuizAttempt.purpose == "practice")
+        .order_by(QuizAttempt.number.desc()).limit(10)
+    ).all()
+    completed = [m for m in progress.modules if m.is_complete]
+    return render_template("quiz/practice.html", completed=completed, rounds=rounds, form=StartAttemptForm())
+
+
+@bp.post("/review/start")
+@login_required
+def start_practice():
+    if not StartAttemptForm().validate_on_submit():
+        abort(400)
+    version = load_live_version(db.session) or abort(404)
+    try:
+        attempt = start_practice_round(db.session, current_user, course_progress(db.session, current_user, version))
+    except NothingToPractise as exc:
+        abort(409, str(exc))
+    db.session.flush()
+    return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
+

@@ -45,8 +45,9 @@ class QuestionType:
     """Behaviour of one question type. Subclasses are stateless."""
 
     name: ClassVar[str]
-    spec: ClassVar[type[QuestionSpec]]
+    spec: ClassVar[type[BaseModel]]
     shuffle: ClassVar[bool] = True
+    in_bank: ClassVar[bool] = True  # False for types used only by scenarios
 
     @classmethod
     def template(cls) -> str:

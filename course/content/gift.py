@@ -1,0 +1,185 @@
+"""Moodle GIFT import and export for the question types GIFT can express.
+
+Supported: `::id::` titles, multiple choice (`=` right, `~` wrong, `#` feedback), true/false
+(`{T#feedback if wrong#feedback if right}`), multiple answers with weights (`~%50%`), `####` general
+feedback (our explanation), `//` comments. Our own metadata rides in comments that Moodle ignores:
+`// objective: ID`, `// source: ID`, `// scoring: all_or_nothing`. Anything else (matching, numerical,
+short answer, essay, missing word, HTML) is reported with its line, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+ESCAPES = {"\\:": "\ue000", "\\#": "\ue001", "\\=": "\ue002", "\\~": "\ue003", "\\{": "\ue004", "\\}": "\ue005",
+           "\\\\": "\ue006", "\\n": "\n"}
+RESTORE = {v: k[1] for k, v in ESCAPES.items() if k != "\\n"}
+META = re.compile(r"^//\s*(objective|source|scoring)\s*:\s*(\S+)\s*$")
+WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
+
+
+@dataclass
+class GiftResult:
+    """Questions read from a GIFT file and the problems found, by line."""
+
+    questions: list[dict] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _protect(text: str) -> str:
+    for escape, placeholder in ESCAPES.items():
+        text = text.replace(escape, placeholder)
+    return text
+
+
+def _restore(text: str) -> str:
+    return "".join(RESTORE.get(ch, ch) for ch in text).strip()
+
+
+def parse_gift(text: str, objective: str | None = None, source: str | None = None) -> GiftResult:
+    """Read GIFT text into question dicts in our format; defaults fill missing objective/source."""
+    result = GiftResult()
+    meta: dict[str, str] = {}
+    block: list[str] = []
+    start = 0
+    for number, line in enumerate([*text.splitlines(), ""], start=1):
+        stripped = line.strip()
+        if stripped.startswith("//"):
+            match = META.match(stripped)
+            if match:
+                meta[match.group(1)] = match.group(2)
+            continue
+        if stripped:
+            block.append(line)
+            start = start or number
+            continue
+        if block:
+            defaults = {"objective": objective, "source": source, **meta}
+            question = _parse_question(" ".join(b.strip() for b in block), start, defaults, result.problems)
+            if question:
+                result.questions.append(question)
+        block, meta, start = [], {}, 0
+    return result
+
+
+def _parse_question(raw: str, line: int, meta: dict, problems: list) -> dict | None:
+    text = _protect(raw)
+    title = None
+    title_match = re.match(r"^::(.*?)::", text)
+    if title_match:
+        title, text = _restore(title_match.group(1)), text[title_match.end():]
+    def fail(reason: str) -> None:
+        problems.append((line, reason))
+
+    if text.lstrip().startswith("[html]"):
+        return fail("HTML question text is not supported; use [markdown] or plain text")
+    text = re.sub(r"^\s*\[(?:markdown|plain|moodle)\]", "", text)
+    if text.count("{") != 1 or text.count("}") != 1:
+        return fail("a question needs exactly one answer block { … }")
+    prompt, rest = text.split("{", 1)
+    answers, after = rest.split("}", 1)
+    if after.strip():
+        return fail("missing-word questions (text after the answers) are not supported")
+    if not title or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", title):
+        return fail("give the question a ::id:: title in lower-case-with-dashes; it becomes its stable id")
+    answers, _sep, general = answers.partition("####")
+    question = {"id": title, "prompt": _restore(prompt), "explanation": _restore(general),
+                "objective": meta.get("objective"), "source": meta.get("source")}
+    parsed = _parse_answers(answers.strip(), meta, fail)
+    if parsed is None:
+        return None
+    question |= parsed
+    for key, hint in (("explanation", "general feedback (####)"), ("objective", "'// objective: ID'"),
+                      ("source", "'// source: ID'")):
+        if not question[key]:
+            return fail(f"{title}: no {key}: add {hint} or pass --{key}" if key != "explanation"
+                        else f"{title}: no {hint} to use as the explanation")
+    missing = [c["text"] for c in question["choices"] if not c["feedback"]]
+    if missing:
+        return fail(f"{title}: every answer needs feedback (#…); missing for: {', '.join(missing)}")
+    order = ["id", "type", "objective", "prompt", "choices", "explanation", "source", "scoring"]
+    return {key: question[key] for key in order if key in question}
+
+
+def _parse_answers(answers: str, meta: dict, fail) -> dict | None:
+    if not answers:
+        return fail("essay questions ({}) are not supported")
+    if answers.startswith("#"):
+        return fail("numerical questions ({#…}) are not supported")
+    if "->" in answers:
+        return fail("matching questions (->) are not supported")
+    truth = re.fullmatch(r"(T|TRUE|F|FALSE)((?:#[^#]*){0,2})", answers)
+    if truth:
+        answer = truth.group(1).startswith("T")
+        feedback = [_restore(f) for f in truth.group(2).split("#")[1:]] + ["", ""]
+        wrong, right = feedback[0], feedback[1]
+        return {"type": "true_false", "choices": [
+            {"text": "True", "correct": answer, "feedback": right if answer else wrong},
+            {"text": "False", "correct": not answer, "feedback": wrong if answer else right},
+        ]}
+    parts = re.split(r"(?=[=~])", answers)
+    if parts[0].strip():
+        return fail("answers start with = (right) or ~ (wrong)")
+    choices, weights, weighted = [], [], False
+    for part in parts[1:]:
+        marker, body = part[0], part[1:]
+        weight_match = WEIGHT.match(body)
+        weighted = weighted or weight_match is not None
+        weight = float(weight_match.group(1)) if weight_match else (100.0 if marker == "=" else 0.0)
+        body = body[weight_match.end():] if weight_match else body
+        answer_text, _sep, feedback = body.partition("#")
+        choices.append({"text": _restore(answer_text), "correct": weight > 0, "feedback": _restore(feedback)})
+        weights.append(weight)
+    right = [w for w in weights if w > 0]
+    if not right:
+        return fail("short-answer questions (only = answers, or no right answer) are not supported")
+    if not weighted and len(right) == 1:
+        return {"type": "single", "choices": choices}
+    share = 100 / len(right)
+    if any(abs(w - share) > 0.01 for w in right) or any(abs(w + share) > 0.01 for w in weights if w <= 0):
+        return fail(f"weights must be +{share:g}% for each right answer and -{share:g}% for each wrong one "
+                    "(our partial-credit rule)")
+    result = {"type": "multiple", "choices": choices}
+    if meta.get("scoring") == "all_or_nothing":
+        result["scoring"] = "all_or_nothing"
+    return result
+
+
+def _escape(text: str) -> str:
+    text = text.replace("\\", "\\\\")
+    for char in ":#=~{}":
+        text = text.replace(char, "\\" + char)
+    return " ".join(text.split())
+
+
+def export_gift(questions: list[dict]) -> tuple[str, list[str]]:
+    """GIFT text for `questions`, and the ids that GIFT cannot express (ordering questions)."""
+    blocks, skipped = [], []
+    for q in questions:
+        if q["type"] not in ("single", "multiple", "true_false"):
+            skipped.append(q["id"])
+            continue
+        lines = [f"// objective: {q['objective']}", f"// source: {q['source']}"]
+        if q.get("scoring") == "all_or_nothing":
+            lines.append("// scoring: all_or_nothing")
+        head = f"::{q['id']}:: {_escape(q['prompt'])} {{"
+        if q["type"] == "true_false":
+            true_choice = next(c for c in q["choices"] if c["text"] == "True")
+            false_choice = next(c for c in q["choices"] if c["text"] == "False")
+            right, wrong = (true_choice, false_choice) if true_choice["correct"] else (false_choice, true_choice)
+            flag = "TRUE" if true_choice["correct"] else "FALSE"
+            lines.append(f"{head}{flag}#{_escape(wrong['feedback'])}#{_escape(right['feedback'])}")
+        else:
+            lines.append(head)
+            count = sum(c["correct"] for c in q["choices"])
+            for c in q["choices"]:
+                if q["type"] == "single":
+                    marker = "=" if c["correct"] else "~"
+                else:
+                    marker = f"~%{(100 if c['correct'] else -100) / count:.5g}%"
+                lines.append(f"  {marker}{_escape(c['text'])}#{_escape(c['feedback'])}")
+        lines.append(f"  ####{_escape(q['explanation'])}")
+        lines.append("}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n", skipped

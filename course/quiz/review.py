@@ -1,0 +1,93 @@
+"""After grading: what the trainee sees per question, what to study next, and mastery per objective."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Question, QuizAttempt, User
+from course.quiz.types import get_type
+
+
+@dataclass
+class ReviewedItem:
+    """One question of a graded attempt, as the results page shows it."""
+
+    item: AttemptItem
+    chosen: list[int]
+    correct: list[int]
+    show_correct: bool
+
+    @property
+    def data(self) -> dict:
+        return self.item.question.data
+
+    @property
+    def is_correct(self) -> bool:
+        return (self.item.credit or 0) >= 1.0
+
+    @property
+    def is_partial(self) -> bool:
+        return 0 < (self.item.credit or 0) < 1.0
+
+
+def shows_correct_answers(attempt: QuizAttempt, policy: str, attempts_left: int | None) -> bool:
+    """The review policy: reveal correct choices always, never, or once passed or out of attempts."""
+    if attempt.is_practice or policy == "always":
+        return True
+    if policy == "never":
+        return False
+    return bool(attempt.passed) or attempts_left == 0
+
+
+def review(attempt: QuizAttempt, show_correct: bool) -> list[ReviewedItem]:
+    """The graded items, each with the chosen and (if the policy allows) the correct choices."""
+    return [
+        ReviewedItem(item, item.response or [], get_type(item.question.type).correct_indexes(item.question.data),
+                     show_correct)
+        for item in attempt.items
+    ]
+
+
+def missed_objectives(attempt: QuizAttempt) -> list[dict]:
+    """Objectives with a question not fully right, each with the lessons that teach it."""
+    missed = {item.question.objective for item in attempt.items if (item.credit or 0) < 1.0}
+    module = attempt.module
+    return [
+        {"objective": objective,
+         "lessons": [lesson for lesson in module.lessons if objective["id"] in lesson.objectives]}
+        for objective in module.objectives if objective["id"] in missed
+    ]
+
+
+@dataclass
+class Mastery:
+    """How well a trainee has shown an objective in module quizzes: best and latest attempt, 0-100."""
+
+    best: float
+    latest: float
+
+
+def objective_mastery(session: Session, user: User, module_slug: str | None = None) -> dict[str, Mastery]:
+    """Per objective id: the best and the latest attempt's share of credit (one query)."""
+    query = (
+        select(QuizAttempt.id, QuizAttempt.submitted_at, Question.objective, AttemptItem.credit)
+        .join(AttemptItem, AttemptItem.attempt_id == QuizAttempt.id)
+        .join(Question, Question.id == AttemptItem.question_id)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.status == AttemptStatus.SUBMITTED,
+               QuizAttempt.purpose == AttemptPurpose.QUIZ)
+        .order_by(QuizAttempt.submitted_at, QuizAttempt.id)
+    )
+    if module_slug is not None:
+        query = query.where(QuizAttempt.module_slug == module_slug)
+    per_attempt: dict[tuple[int, str], list[float]] = {}
+    for attempt_id, _submitted_at, objective, credit in session.execute(query):
+        per_attempt.setdefault((attempt_id, objective), []).append(credit or 0.0)
+    mastery: dict[str, Mastery] = {}
+    for (_attempt_id, objective), credits in per_attempt.items():  # in submission order
+        share = round(100 * sum(credits) / len(credits), 1)
+        previous = mastery.get(objective)
+        mastery[objective] = Mastery(best=max(share, previous.best) if previous else share, latest=share)
+    return mastery

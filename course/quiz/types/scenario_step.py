@@ -1,0 +1,36 @@
+"""A decision in a branching scenario: pick one course of action; credit follows its quality.
+
+Used by scenario.yaml steps, not by quiz banks. Best earns full credit, acceptable half, poor none.
+"""
+
+from __future__ import annotations
+
+from course.content.schema import ScenarioStep
+from course.quiz.types.base import QuestionType, register
+from course.quiz.types.single import Single
+
+QUALITY_CREDIT = {"best": 1.0, "acceptable": 0.5, "poor": 0.0}
+
+
+@register
+class ScenarioStepType(QuestionType):
+    """One decision point."""
+
+    name = "scenario_step"
+    spec = ScenarioStep
+    shuffle = False
+    in_bank = False
+
+    @classmethod
+    def parse(cls, values, choice_order):
+        return Single.parse(values, choice_order)
+
+    @classmethod
+    def grade(cls, data, response):
+        if not response:
+            return 0.0
+        return QUALITY_CREDIT[data["choices"][response[0]]["quality"]]
+
+    @classmethod
+    def correct_indexes(cls, data):
+        return [i for i, choice in enumerate(data["choices"]) if choice["quality"] == "best"]

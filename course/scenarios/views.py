@@ -1,0 +1,90 @@
+"""Playing branching scenarios without JavaScript: intro, one decision per page, debrief."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from course.certificates.notices import announce_certificate
+from course.certificates.services import issue_certificate_if_complete
+from course.extensions import db
+from course.learn.services import course_progress, find_lesson, load_live_version
+from course.models import ScenarioRun
+from course.quiz.types import ResponseError
+from course.scenarios.forms import ScenarioForm
+from course.scenarios.services import decide, find_ending, find_step, review_path, start_run
+
+bp = Blueprint("scenarios", __name__)
+
+
+def module_with_scenario(slug: str):
+    version = load_live_version(db.session) or abort(404)
+    module, _lesson = find_lesson(version, slug)
+    if module is None or not module.scenario:
+        abort(404)
+    return version, module
+
+
+def own_run(run_id: int) -> ScenarioRun:
+    run = db.session.get(ScenarioRun, run_id)
+    if run is None or run.user_id != current_user.id:
+        abort(404)
+    return run
+
+
+@bp.get("/modules/<slug>/scenario")
+@login_required
+def intro(slug: str):
+    version, module = module_with_scenario(slug)
+    runs = db.session.scalars(select(ScenarioRun).where(
+        ScenarioRun.user_id == current_user.id, ScenarioRun.module_slug == slug).order_by(ScenarioRun.number)).all()
+    record = course_progress(db.session, current_user, version).for_module(slug).scenario
+    return render_template("scenarios/intro.html", module=module, scenario=module.scenario, runs=runs,
+                           record=record, form=ScenarioForm())
+
+
+@bp.post("/modules/<slug>/scenario/start")
+@login_required
+def start(slug: str):
+    _version, module = module_with_scenario(slug)
+    if not ScenarioForm().validate_on_submit():
+        abort(400)
+    run = start_run(db.session, current_user, module)
+    db.session.flush()
+    return redirect(url_for("scenarios.play", run_id=run.id))
+
+
+@bp.route("/scenario-runs/<int:run_id>", methods=["GET", "POST"])
+@login_required
+def play(run_id: int):
+    run = own_run(run_id)
+    scenario = run.module.scenario
+    error = None
+    if request.method == "POST":
+        if not ScenarioForm().validate_on_submit():
+            abort(400)
+        step_id = request.form.get("step", "")
+        if not run.is_finished and step_id == run.current_step:
+            try:
+                decide(db.session, run, step_id, request.form.get("choice", ""))
+            except ResponseError as exc:
+                error = str(exc)
+        if error is None:
+            if run.is_finished:
+                return after_finishing(run)
+            return redirect(url_for("scenarios.play", run_id=run.id))
+    if run.is_finished:
+        return render_template("scenarios/debrief.html", run=run, module=run.module, scenario=scenario,
+                               path=review_path(run), ending=find_ending(scenario, run.ending))
+    last = review_path(run)[-1] if run.path else None
+    step = find_step(scenario, run.current_step)
+    return render_template("scenarios/step.html", run=run, module=run.module, scenario=scenario, step=step,
+                           last=last, error=error, form=ScenarioForm()), 422 if error else 200
+
+
+def after_finishing(run: ScenarioRun):
+    if run.module.scenario_required:
+        progress = course_progress(db.session, current_user, load_live_version(db.session))
+        announce_certificate(issue_certificate_if_complete(db.session, current_user, progress))
+    return redirect(url_for("scenarios.play", run_id=run.id))
