@@ -28,7 +28,7 @@ def complete_module(client, app, module, lessons):
     quiz = f"/modules/{module}/quiz"
     response = post_form(client, f"{quiz}/start", form_url=quiz)
     attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
-    data = {**attempt_answers(app, attempt_id), "submit": "Submit"}
+    data = {**attempt_answers(app, attempt_id), "action": "submit"}
     return post_form(client, f"/attempts/{attempt_id}", data, form_url=quiz)
 
 

@@ -1,18 +1,42 @@
-"""Issuing certificates the moment a trainee completes the course."""
+"""Issuing certificates the moment a trainee completes the course, renewing them, and revoking them."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from course.audit import record_event
 from course.certificates.serials import new_serial, normalise_serial
 from course.learn.services import CourseProgress
-from course.models import Certificate, User, utcnow
+from course.models import (
+    AttemptPurpose,
+    AttemptStatus,
+    Certificate,
+    ContentVersion,
+    QuizAttempt,
+    User,
+    utcnow,
+)
+from course.settings import CertificateTerms, certificate_terms
+
+
+class RevocationError(Exception):
+    """The certificate cannot be revoked; the message says why."""
+
+
+@dataclass
+class FreshPass:
+    """A module's best quiz result since the renewal window opened."""
+
+    best_score: float
+    passed_at: datetime
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -23,41 +47,118 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+def subject_identity(email: str) -> tuple[str, str]:
+    """A fresh salt and the Open Badges identity hash `sha256$hex(sha256(email + salt))`."""
+    salt = secrets.token_hex(16)
+    return salt, "sha256$" + hashlib.sha256((email + salt).encode()).hexdigest()
+
+
 def latest_certificate(session: Session, user: User) -> Certificate | None:
     """The trainee's most recent certificate."""
     return session.scalar(select(Certificate).where(Certificate.user_id == user.id)
                           .order_by(Certificate.sequence.desc()).limit(1))
 
 
-def issue_certificate_if_complete(session: Session, user: User, progress: CourseProgress,
-                                  academy_name: str, now: datetime | None = None) -> Certificate | None:
-    """Issue a certificate if `progress` shows the course complete and none was issued yet.
+def certificate_history(session: Session, user: User) -> list[Certificate]:
+    """All the trainee's certificates, newest first."""
+    return list(session.scalars(select(Certificate).where(Certificate.user_id == user.id)
+                                .order_by(Certificate.sequence.desc())))
 
-    Safe under races: the (user, sequence) unique constraint lets only one request issue it.
-    """
-    if not progress.is_complete or latest_certificate(session, user) is not None:
-        return None
-    now = now or utcnow()
-    version = progress.version
-    certificate = Certificate(
-        serial=new_serial(), user_id=user.id, sequence=1, content_version_id=version.id,
-        recipient_name=user.name, course_title=version.title, academy_name=academy_name,
-        credit_hours=version.credit_hours, issued_at=now,
-        expires_at=add_months(now, version.validity_months) if version.validity_months else None,
-        modules=[{"slug": m.module.slug, "title": m.module.title, "score": m.quiz.best_score}
-                 for m in progress.modules],
+
+def fresh_passes(session: Session, user: User, since: datetime, module_slugs: list[str]) -> dict[str, FreshPass]:
+    """Per module slug: the best passed module-quiz attempt submitted at or after `since` (one query)."""
+    rows = session.execute(
+        select(QuizAttempt.module_slug, func.max(QuizAttempt.score), func.max(QuizAttempt.submitted_at))
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.module_slug.in_(module_slugs),
+               QuizAttempt.purpose == AttemptPurpose.QUIZ, QuizAttempt.status == AttemptStatus.SUBMITTED,
+               QuizAttempt.passed.is_(True), QuizAttempt.submitted_at >= since)
+        .group_by(QuizAttempt.module_slug)
     )
+    result = {}
+    for slug, best, passed_at in rows:
+        if passed_at.tzinfo is None:  # SQLite aggregates lose the UTC type decorator
+            passed_at = passed_at.replace(tzinfo=since.tzinfo)
+        result[slug] = FreshPass(best, passed_at)
+    return result
+
+
+def issue_certificate_if_complete(session: Session, user: User, progress: CourseProgress,
+                                  terms: CertificateTerms | None = None, now: datetime | None = None
+                                  ) -> Certificate | None:
+    """Issue the first certificate when the course is complete, or a renewal when one is earned.
+
+    A renewal needs a passed quiz attempt for every module of the live course, submitted after the
+    renewal window of the latest certificate opened; it supersedes that certificate. A revoked
+    certificate is never renewed automatically: an admin decided, and only an admin can undo it.
+    Safe under races: the (user, sequence) unique constraint lets only one request issue.
+    """
+    now = now or utcnow()
+    previous = latest_certificate(session, user)
+    if previous is None:
+        if not progress.is_complete:
+            return None
+        scores = {m.module.slug: m.quiz.best_score for m in progress.modules}
+    else:
+        if not previous.renewal_due(now):
+            return None
+        passes = fresh_passes(session, user, previous.renewal_due_at, [m.module.slug for m in progress.modules])
+        if not progress.modules or len(passes) < len(progress.modules):
+            return None
+        scores = {slug: fresh.best_score for slug, fresh in passes.items()}
+    terms = terms or certificate_terms(session, progress.version)
+    certificate = build_certificate(user, progress.version, scores, terms, now,
+                                    sequence=previous.sequence + 1 if previous else 1)
     try:
         with session.begin_nested():
             session.add(certificate)
     except IntegrityError:
         return latest_certificate(session, user)
-    record_event(session, user, "certificate.issued", "certificate", certificate.serial,
-                 content_version=version.short_hash)
+    details = {"content_version": progress.version.short_hash}
+    if previous is not None:
+        previous.superseded_by_id, previous.superseded_at = certificate.id, now
+        details["renews"] = previous.serial
+    record_event(session, user, "certificate.issued", "certificate", certificate.serial, **details)
+    session.flush()
     return certificate
+
+
+def build_certificate(user: User, version: ContentVersion, scores: dict[str, float | None],
+                      terms: CertificateTerms, now: datetime, sequence: int) -> Certificate:
+    """A certificate for `user` on `version`, frozen with everything it must prove later (not yet added)."""
+    expires_at = add_months(now, terms.validity_months) if terms.validity_months else None
+    salt, identity_hash = subject_identity(user.email)
+    return Certificate(
+        serial=new_serial(), user_id=user.id, sequence=sequence, content_version_id=version.id,
+        recipient_name=user.name, course_title=version.title, academy_name=terms.academy_name,
+        credit_hours=terms.credit_hours, issued_at=now, expires_at=expires_at,
+        renewal_due_at=expires_at - timedelta(days=terms.renewal_window_days) if expires_at else None,
+        subject_salt=salt, subject_hash=identity_hash,
+        modules=[{"slug": m.slug, "title": m.title, "score": scores.get(m.slug)} for m in version.modules],
+    )
 
 
 def find_certificate(session: Session, typed_serial: str) -> Certificate | None:
     """The certificate with this serial (typed in any reasonable form). Raises SerialError."""
     serial = normalise_serial(typed_serial)
     return session.scalar(select(Certificate).where(Certificate.serial == serial))
+
+
+def revoke_certificate(session: Session, certificate: Certificate, admin: User, public_reason: str,
+                       internal_note: str, now: datetime | None = None) -> None:
+    """Revoke `certificate` at once; the public reason shows on the verify page, the note stays internal.
+
+    A conditional UPDATE makes a double submit (or two admins at once) revoke only once.
+    """
+    public_reason, internal_note = public_reason.strip(), internal_note.strip()
+    result = session.execute(
+        update(Certificate).where(Certificate.id == certificate.id, Certificate.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow(), revocation_reason=public_reason, revocation_note=internal_note,
+                revoked_by_id=admin.id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise RevocationError("This certificate was already revoked.")
+    session.refresh(certificate)
+    record_event(session, admin, "certificate.revoked", "certificate", certificate.serial,
+                 public_reason=public_reason, internal_note=internal_note, holder_id=certificate.user_id)
+    session.flush()

@@ -1,0 +1,137 @@
+"""The certificate as a one-page A4 landscape PDF, with a QR code that opens its verification page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+
+from course.models import Certificate, CertificateStatus
+
+FONTS = Path(__file__).parent / "fonts"
+INK, ACCENT, MUTED, ALERT = (27, 36, 48), (23, 74, 109), (77, 89, 104), (163, 38, 28)
+WIDTH, HEIGHT = 297, 210  # A4 landscape, millimetres
+
+
+def _date(moment: datetime) -> str:
+    return moment.strftime("%d %B %Y").lstrip("0")
+
+
+def _new_document(certificate: Certificate) -> FPDF:
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(0, 0, 0)
+    pdf.add_font("serif", "", FONTS / "NotoSerif-Regular.ttf")
+    pdf.add_font("serif", "B", FONTS / "NotoSerif-Bold.ttf")
+    # Hangul (and kana) come from Noto Serif CJK KR whenever the Latin font has no glyph.
+    pdf.add_font("hangul", "", FONTS / "NotoSerifCJKkr-Regular-Hangul.otf")
+    pdf.set_fallback_fonts(["hangul"], exact_match=False)
+    pdf.set_title(f"Certificate {certificate.serial}")
+    pdf.set_author(certificate.academy_name)
+    pdf.set_subject(f"{certificate.course_title}: certificate of completion")
+    pdf.set_creator("Dignity training platform")
+    pdf.set_lang("en")
+    pdf.add_page()
+    return pdf
+
+
+def _centred(pdf: FPDF, y: float, text: str, size: float, style: str = "", colour=INK,
+             max_width: float = 240, spacing: float = 0) -> None:
+    """One centred line; long text shrinks to fit rather than wrapping off the page."""
+    pdf.set_font("serif", style, size)
+    pdf.set_char_spacing(spacing)
+    while size > 8 and pdf.get_string_width(text) > max_width:
+        size -= 0.5
+        pdf.set_font("serif", style, size)
+    pdf.set_text_color(*colour)
+    pdf.set_xy(0, y)
+    pdf.cell(WIDTH, size * 0.5, text, align="C")
+    pdf.set_char_spacing(0)
+
+
+def _frame(pdf: FPDF) -> None:
+    pdf.set_draw_color(*ACCENT)
+    pdf.set_line_width(1.2)
+    pdf.rect(10, 10, WIDTH - 20, HEIGHT - 20)
+    pdf.set_line_width(0.3)
+    pdf.rect(13.5, 13.5, WIDTH - 27, HEIGHT - 27)
+    pdf.set_line_width(0.4)
+    pdf.line(WIDTH / 2 - 25, 61, WIDTH / 2 + 25, 61)
+
+
+def _qr_code(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
+    """The QR code drawn as vector squares, so it prints sharp at any size."""
+    qr = segno.make(url, error="m")
+    rows = list(qr.matrix_iter(scale=1, border=0))
+    module = size / len(rows)
+    pdf.set_fill_color(*INK)
+    for row_index, row in enumerate(rows):
+        start = None
+        for col_index, dark in enumerate([*row, False]):
+            if dark and start is None:
+                start = col_index
+            elif not dark and start is not None:
+                pdf.rect(x + start * module, y + row_index * module, (col_index - start) * module, module, style="F")
+                start = None
+
+
+def _status_banner(pdf: FPDF, certificate: Certificate, now: datetime) -> None:
+    status = certificate.status_at(now)
+    if status == CertificateStatus.VALID:
+        return
+    text, moment = {
+        CertificateStatus.REVOKED: ("REVOKED on {} (this certificate is not valid)", certificate.revoked_at),
+        CertificateStatus.SUPERSEDED: ("SUPERSEDED by a renewal on {} (this certificate is no longer current)",
+                                       certificate.superseded_at),
+        CertificateStatus.EXPIRED: ("EXPIRED on {}", certificate.expires_at),
+    }[status]
+    _centred(pdf, 18, text.format(_date(moment)), 10, "B", ALERT)
+
+
+def _modules(pdf: FPDF, certificate: Certificate) -> None:
+    pdf.set_text_color(*MUTED)
+    pdf.set_font("serif", "B", 8.5)
+    pdf.set_xy(24, 140)
+    pdf.cell(150, 5, "Modules completed, with best quiz score")
+    pdf.set_font("serif", "", 8.5)
+    rows = (len(certificate.modules) + 1) // 2
+    for index, module in enumerate(certificate.modules):
+        column, row = divmod(index, rows) if rows else (0, 0)
+        score = f"{module['score']:.0f}%" if module.get("score") is not None else "completed"
+        text = f"{index + 1}. {module['title']}"
+        while pdf.get_string_width(text) > 88 and len(text) > 8:
+            text = text[:-2].rstrip() + "…"
+        pdf.set_xy(24 + column * 105, 146 + row * 5)
+        pdf.cell(90, 5, text)
+        pdf.cell(12, 5, score, align="R")
+
+
+def render_certificate_pdf(certificate: Certificate, verify_url: str, now: datetime) -> bytes:
+    """The PDF bytes of `certificate`; `verify_url` is printed and encoded in the QR code."""
+    pdf = _new_document(certificate)
+    _frame(pdf)
+    _status_banner(pdf, certificate, now)
+    _centred(pdf, 27, certificate.academy_name.upper(), 11, "B", ACCENT, spacing=1.2)
+    _centred(pdf, 40, "Certificate of Completion", 32, colour=ACCENT)
+    _centred(pdf, 68, "This certifies that", 12, colour=MUTED)
+    _centred(pdf, 78, certificate.recipient_name, 30, max_width=230)
+    _centred(pdf, 96, "has completed the course", 12, colour=MUTED)
+    _centred(pdf, 105, certificate.course_title, 18, "B", max_width=230)
+    facts = []
+    if certificate.credit_hours:
+        facts.append(f"{certificate.credit_hours:g} credit hours")
+    facts.append(f"Issued {_date(certificate.issued_at)}")
+    facts.append(f"Valid until {_date(certificate.expires_at)}" if certificate.expires_at else "Does not expire")
+    _centred(pdf, 120, "  ·  ".join(facts), 12)
+    _modules(pdf, certificate)
+    _qr_code(pdf, verify_url, 236, 136, 34)
+    pdf.set_font("serif", "", 7.5)
+    pdf.set_text_color(*MUTED)
+    pdf.set_xy(226, 171)
+    pdf.cell(54, 4, "Scan to check this certificate", align="C")
+    _centred(pdf, 181, f"Serial {certificate.serial}   ·   Verify at {verify_url}", 9.5, colour=INK, max_width=250)
+    _centred(pdf, 187, f"Issued by {certificate.academy_name} through the Dignity training platform · content "
+                       f"version {certificate.content_version.short_hash}", 7.5, colour=MUTED, max_width=250)
+    return bytes(pdf.output())
