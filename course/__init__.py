@@ -8,18 +8,24 @@ from pathlib import Path
 from flask import Flask, request
 from flask_babel import get_locale
 
+from course.admin.views import bp as admin_bp
 from course.auth.views import bp as auth_bp
 from course.auth.views import load_user
+from course.certificates.admin import bp as certificates_admin_bp
 from course.certificates.views import bp as certificates_bp
 from course.cli import register_cli
 from course.config import PROJECT_ROOT, check_production_safety, from_environment
 from course.database import configure_engine, render_migration_item
 from course.errors import register_error_handlers
-from course.extensions import alembic, babel, csrf, db, login_manager
+from course.extensions import alembic, babel, csrf, db, limiter, login_manager
 from course.learn.markdown import render_markdown
 from course.learn.views import bp as learn_bp
 from course.main.views import bp as main_bp
 from course.quiz.views import bp as quiz_bp
+from course.scenarios.views import bp as scenarios_bp
+from course.settings import academy_name
+from course.trainer.report_views import bp as reports_bp
+from course.trainer.views import bp as trainer_bp
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -38,7 +44,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
-    for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, certificates_bp):
+    for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, scenarios_bp, certificates_bp, certificates_admin_bp,
+                      trainer_bp, reports_bp, admin_bp):
         app.register_blueprint(blueprint)
     register_request_hooks(app)
     register_error_handlers(app)
@@ -53,6 +60,7 @@ def register_extensions(app: Flask) -> None:
         configure_engine(db.engine)
     alembic.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -77,4 +85,4 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        return {"academy_name": app.config["ACADEMY_NAME"], "current_locale": str(get_locale() or "en")}
+        return {"academy_name": academy_name(db.session), "current_locale": str(get_locale() or "en")}

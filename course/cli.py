@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import sys
 from pathlib import Path
@@ -12,12 +13,16 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from course.auth.forms import MIN_PASSWORD_LENGTH
-from course.auth.services import AccountError, create_user
+from course.auth.services import AccountError, create_user, find_user_by_email, normalise_email
+from course.certificates.cli import keys_cli
 from course.content.checks import check_course
 from course.content.curriculum import render_curriculum
+from course.content.gift_cli import export_gift_command, import_gift
 from course.content.publish import ContentInvalid, sync_content
+from course.demo import seed_demo_cohort
 from course.extensions import alembic, db
-from course.models import Role, User
+from course.learn.services import load_live_version
+from course.models import UNUSABLE_PASSWORD, Role, User
 
 DEMO_ACCOUNTS = [
     ("admin@academy.example", "Alex Admin", Role.ADMIN),
@@ -28,6 +33,8 @@ DEMO_ACCOUNTS = [
 ]
 
 content_cli = AppGroup("content", help="Check and publish the course files in modules/.")
+content_cli.add_command(import_gift)
+content_cli.add_command(export_gift_command)
 users_cli = AppGroup("users", help="Manage user accounts.")
 
 
@@ -133,4 +140,30 @@ def register_cli(app: Flask) -> None:
     """Attach the command groups to the app's `flask` command."""
     app.cli.add_command(content_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(keys_cli)
     app.cli.add_command(setup)
+    app.cli.add_command(demo)
+
+
+@click.command("demo")
+@click.option("--trainees", default=25, show_default=True, type=click.IntRange(1, 100_000),
+              help="How many trainees the demo cohort has.")
+@click.option("--trainer", "trainer_email", default="trainer@academy.example", show_default=True,
+              help="Email of the trainer who runs the cohort (created if missing, without a password).")
+@click.option("--seed", type=int, help="Random seed, for a repeatable cohort.")
+@with_appcontext
+def demo(trainees: int, trainer_email: str, seed: int | None) -> None:
+    """Seed a realistic demo cohort with varied progress, attempts, scores and certificates."""
+    version = load_live_version(db.session)
+    if version is None:
+        raise click.ClickException("Publish the course first: flask --app app content sync")
+    trainer = find_user_by_email(db.session, trainer_email)
+    if trainer is None:
+        trainer = User(email=normalise_email(trainer_email), name="Demo Trainer", password_hash=UNUSABLE_PASSWORD,
+                       role=Role.TRAINER.value)
+        db.session.add(trainer)
+        db.session.flush()
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    cohort = seed_demo_cohort(db.session, version, trainer, trainees, rng)
+    db.session.commit()
+    click.echo(f"Created '{cohort.name}' (id {cohort.id}) for {trainer.email}: /trainer/cohorts/{cohort.id}")

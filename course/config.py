@@ -41,10 +41,16 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "ko"],
+        # Certificates: public verification is rate limited per address so serials cannot be enumerated.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "30/minute"),
+        "CREDENTIAL_KEY_DIR": env.get("CREDENTIAL_KEY_DIR", ""),  # default: <instance>/keys
     }
 
 
-def test_config(tmp_path: Path, content_dir: Path) -> dict:
+def testing_config(tmp_path: Path, content_dir: Path) -> dict:
     """Configuration for the test suite: a throw-away database unless DATABASE_URL names one."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
     return {

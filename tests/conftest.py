@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event, select, text
+from sqlalchemy.engine import Engine
 
 from course import create_app
 from course.auth.services import create_user
-from course.config import test_config
+from course.config import testing_config
 from course.content.publish import sync_content
 from course.extensions import alembic, db
 from course.models import AttemptItem, Model, QuizAttempt, Role
@@ -30,7 +31,7 @@ def database_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def migrated(database_dir):
     """Run the migrations once per session, on a database with no tables."""
-    app = create_app(test_config(database_dir, FIXTURE_CONTENT))
+    app = create_app(testing_config(database_dir, FIXTURE_CONTENT))
     with app.app_context():
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
@@ -56,7 +57,7 @@ def make_app(migrated, database_dir):
     apps = []
 
     def factory(content_dir: Path = FIXTURE_CONTENT, sync: bool = True, **config):
-        app = create_app({**test_config(database_dir, content_dir), **config})
+        app = create_app({**testing_config(database_dir, content_dir), **config})
         with app.app_context():
             _empty_all_tables()
             if sync:
@@ -150,8 +151,8 @@ def trainee(make_user, auth):
 
 
 @pytest.fixture
-def count_queries(app):
-    """Context manager collecting the SQL statements run inside it."""
+def count_queries():
+    """Context manager collecting the SQL statements run inside it, on any engine."""
 
     @contextmanager
     def counter():
@@ -161,13 +162,11 @@ def count_queries(app):
             if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA")):
                 statements.append(statement)
 
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", before)
+        event.listen(Engine, "before_cursor_execute", before)
         try:
             yield statements
         finally:
-            event.remove(engine, "before_cursor_execute", before)
+            event.remove(Engine, "before_cursor_execute", before)
 
     return counter
 
@@ -190,3 +189,36 @@ def attempt_answers(app, attempt_id: int, correct: bool = True) -> dict:
                 shown = [str(item.choice_order.index(i)) for i in wanted]
                 data[name] = shown if question.type == "multiple" else shown[0]
     return data
+
+
+@pytest.fixture
+def make_cohort(app):
+    """Factory: a cohort trained by `trainer`, with `members` enrolled."""
+
+    def factory(trainer, members=(), name="Spring intake", **dates):
+        from datetime import date
+
+        from course.models import CohortMember
+        from course.trainer.services import create_cohort
+
+        with app.app_context():
+            trainer_row = db.session.get(type(trainer), trainer.id)
+            cohort = create_cohort(db.session, trainer_row, name=name, description="",
+                                   starts_on=dates.get("starts_on", date(2026, 1, 5)), due_on=dates.get("due_on"))
+            for member in members:
+                db.session.add(CohortMember(cohort_id=cohort.id, user_id=member.id))
+            db.session.commit()
+            db.session.refresh(cohort)
+            db.session.expunge(cohort)
+        return cohort
+
+    return factory
+
+
+def signed_in(app, user):
+    """A new test client signed in as `user`."""
+    client = app.test_client()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                           "csrf_token": csrf_token(client, "/login")})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client

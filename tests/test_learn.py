@@ -142,9 +142,11 @@ def test_dashboard_queries_do_not_grow_with_modules_or_lessons(make_app, make_us
     small = dashboard_queries(make_app, make_user, count_queries, build_course(tmp_path / "small", 1, 2))
     large = dashboard_queries(make_app, make_user, count_queries, build_course(tmp_path / "large", 6, 5))
     assert small == large
-    assert small <= 8
+    assert 0 < small <= 10
 
 
 def test_the_glossary_lists_terms_from_the_content(client):
     html = client.get("/glossary").get_data(as_text=True)
-    assert "<dt" in html and "Takedown" in html and "Removing content from a platform." in html
+    assert "<dt" in html
+    assert "Takedown" in html
+    assert "Removing content from a platform." in html

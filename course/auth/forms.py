@@ -47,3 +47,18 @@ class RegisterForm(FlaskForm):
     def validate_email(self, field) -> None:
         if find_user_by_email(db.session, field.data) is not None:
             raise ValidationError(_l("An account with this email already exists. Sign in instead."))
+
+
+class SetPasswordForm(FlaskForm):
+    """Choose a password through a one-time link."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024,
+                                           message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))],
+        description=_l("At least %(n)d characters. A few unrelated words make a strong password.",
+                       n=MIN_PASSWORD_LENGTH),
+    )
+    confirm = PasswordField(_l("Repeat password"),
+                            validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+    submit = SubmitField(_l("Set password and sign in"))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from course.auth.forms import LoginForm, RegisterForm
-from course.auth.services import authenticate, create_user
+from course.audit import record_event
+from course.auth.forms import LoginForm, RegisterForm, SetPasswordForm
+from course.auth.services import authenticate, create_user, hash_password
+from course.auth.tokens import find_usable_token, use_token
 from course.extensions import db
 from course.models import User
 
@@ -71,3 +73,22 @@ def logout():
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    row = find_usable_token(db.session, token)
+    if row is None:
+        abort(404, _("This link has expired or was already used. Ask your trainer or an admin for a new one."))
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        if not use_token(db.session, row):
+            abort(409, _("This link was just used. Sign in with the password you set."))
+        user = db.session.get(User, row.user_id)
+        user.password_hash = hash_password(form.password.data)
+        user.session_version += 1  # any other session for this account stops working
+        record_event(db.session, user, "user.password_set", "user", user.id, via=row.purpose)
+        login_user(user)
+        flash(_("Your password is set. Welcome, %(name)s.", name=user.name), "success")
+        return redirect(url_for("learn.dashboard"))
+    return render_template("auth/set_password.html", form=form), 422 if form.errors else 200

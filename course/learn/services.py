@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from course.models import (
+    AttemptPurpose,
     AttemptStatus,
     ContentVersion,
     Lesson,
@@ -18,6 +20,7 @@ from course.models import (
     User,
     utcnow,
 )
+from course.scenarios.services import ScenarioRecord, scenario_records
 
 # Module status names, also used as CSS classes and in tests.
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
@@ -31,34 +34,55 @@ class QuizRecord:
     best_score: float | None = None
     passed: bool = False
     open_attempt_id: int | None = None
+    failed: int = 0  # submitted attempts that did not pass
 
 
 @dataclass
 class ModuleProgress:
-    """Where one trainee stands in one module."""
+    """Where one trainee stands in one module. Built complete, then read: derived values are cached."""
 
     module: Module
     completed_lessons: set[str] = field(default_factory=set)
     visited_lessons: set[str] = field(default_factory=set)
     quiz: QuizRecord = field(default_factory=QuizRecord)
+    scenario: ScenarioRecord = field(default_factory=ScenarioRecord)
+    # Set instead of the lesson sets when built from aggregates (cohort pages): (completed, any visited).
+    lesson_tally: tuple[int, bool] | None = None
 
-    @property
+    @cached_property
+    def lessons_done(self) -> int:
+        """Lessons of this module (as published now) that the trainee has completed."""
+        if self.lesson_tally is not None:
+            return self.lesson_tally[0]
+        return len(self.completed_lessons & {lesson.slug for lesson in self.module.lessons})
+
+    @cached_property
+    def started(self) -> bool:
+        visited = self.lesson_tally[1] if self.lesson_tally is not None else bool(self.visited_lessons)
+        return visited or bool(self.quiz.attempts) or bool(self.scenario.runs)
+
+    @cached_property
+    def scenario_counts(self) -> bool:
+        """Whether the module's scenario is required for completion."""
+        return bool(self.module.scenario_required and self.module.scenario)
+
+    @cached_property
     def steps_total(self) -> int:
-        return len(self.module.lessons) + 1
+        return len(self.module.lessons) + 1 + int(self.scenario_counts)
 
-    @property
+    @cached_property
     def steps_done(self) -> int:
-        return len(self.completed_lessons & {lesson.slug for lesson in self.module.lessons}) + int(self.quiz.passed)
+        return self.lessons_done + int(self.quiz.passed) + int(self.scenario_counts and self.scenario.completed)
 
     @property
     def percent(self) -> int:
         return round(100 * self.steps_done / self.steps_total)
 
-    @property
+    @cached_property
     def status(self) -> str:
         if self.steps_done == self.steps_total:
             return COMPLETED
-        if self.visited_lessons or self.quiz.attempts:
+        if self.started:
             return IN_PROGRESS
         return NOT_STARTED
 
@@ -108,38 +132,62 @@ def load_live_version(session: Session) -> ContentVersion | None:
 
 
 def course_progress(session: Session, user: User, version: ContentVersion) -> CourseProgress:
-    """Every module's progress for `user`, in two queries beyond loading the version."""
-    progress = {m.slug: ModuleProgress(m) for m in version.modules}
+    """Every module's progress for `user`, in three queries beyond loading the version."""
+    visited: dict[str, set[str]] = {}
+    completed: dict[str, set[str]] = {}
     rows = session.execute(
         select(LessonProgress.module_slug, LessonProgress.lesson_slug, LessonProgress.completed_at)
         .where(LessonProgress.user_id == user.id)
     )
     for module_slug, lesson_slug, completed_at in rows:
-        if module_slug in progress:
-            progress[module_slug].visited_lessons.add(lesson_slug)
-            if completed_at is not None:
-                progress[module_slug].completed_lessons.add(lesson_slug)
-    for slug, record in quiz_records(session, user).items():
-        if slug in progress:
-            progress[slug].quiz = record
-    return CourseProgress(version, [progress[m.slug] for m in version.modules])
+        visited.setdefault(module_slug, set()).add(lesson_slug)
+        if completed_at is not None:
+            completed.setdefault(module_slug, set()).add(lesson_slug)
+    quizzes, scenarios = quiz_records(session, user), scenario_records(session, user)
+    return CourseProgress(version, [
+        ModuleProgress(m, completed.get(m.slug, set()), visited.get(m.slug, set()),
+                       quizzes.get(m.slug, QuizRecord()), scenarios.get(m.slug, ScenarioRecord()))
+        for m in version.modules
+    ])
 
 
 def quiz_records(session: Session, user: User) -> dict[str, QuizRecord]:
     """Per module slug: attempts made, best score, passed, and any open attempt (one query)."""
+    rows = quiz_record_rows(session, QuizAttempt.user_id == user.id)
+    return {slug: record for (_user_id, slug), record in rows.items()}
+
+
+def quiz_record_rows(session: Session, *where) -> dict[tuple[int, str], QuizRecord]:
+    """Per (user id, module slug), for the users `where` selects: quiz attempts summarised (one query)."""
     submitted = QuizAttempt.status == AttemptStatus.SUBMITTED
     rows = session.execute(
         select(
+            QuizAttempt.user_id,
             QuizAttempt.module_slug,
             func.count(QuizAttempt.id),
             func.max(case((submitted, QuizAttempt.score))),
             func.max(case((submitted & QuizAttempt.passed, 1), else_=0)),
             func.max(case((QuizAttempt.status == AttemptStatus.IN_PROGRESS, QuizAttempt.id))),
+            func.sum(case((submitted & ~QuizAttempt.passed, 1), else_=0)),
         )
-        .where(QuizAttempt.user_id == user.id)
-        .group_by(QuizAttempt.module_slug)
+        .where(QuizAttempt.purpose == AttemptPurpose.QUIZ, *where)
+        .group_by(QuizAttempt.user_id, QuizAttempt.module_slug)
     )
-    return {slug: QuizRecord(count, best, bool(passed), open_id) for slug, count, best, passed, open_id in rows}
+    return {(user_id, slug): QuizRecord(count, best, bool(passed), open_id, int(failed or 0))
+            for user_id, slug, count, best, passed, open_id, failed in rows}
+
+
+def lesson_tallies(session: Session, version: ContentVersion, *where) -> dict[tuple[int, str], tuple[int, bool]]:
+    """Per (user id, module slug): lessons completed (of those published now) and whether any was opened."""
+    live = [(m.slug, lesson.slug) for m in version.modules for lesson in m.lessons]
+    is_live = tuple_(LessonProgress.module_slug, LessonProgress.lesson_slug).in_(live)
+    rows = session.execute(
+        select(LessonProgress.user_id, LessonProgress.module_slug,
+               func.sum(case((LessonProgress.completed_at.is_not(None) & is_live, 1), else_=0)),
+               func.count(LessonProgress.id))
+        .where(*where).group_by(LessonProgress.user_id, LessonProgress.module_slug)
+    )
+    return {(user_id, slug): (int(done or 0), count > 0) for user_id, slug, done, count in rows}
 
 
 def _insert(session: Session):

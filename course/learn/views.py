@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from course.certificates.notices import announce_certificate
 from course.certificates.services import issue_certificate_if_complete, latest_certificate
 from course.extensions import db
 from course.learn.forms import CompleteLessonForm
@@ -16,6 +17,7 @@ from course.learn.services import (
     load_live_version,
     record_lesson_visit,
 )
+from course.quiz.review import objective_mastery
 
 bp = Blueprint("learn", __name__)
 
@@ -39,6 +41,9 @@ def next_step(progress) -> tuple[str, str] | None:
     if lesson is not None:
         return (url_for("learn.lesson", slug=module.slug, lesson_slug=lesson.slug),
                 _("%(module)s: %(lesson)s", module=module.title, lesson=lesson.title))
+    if module_progress.scenario_counts and not module_progress.scenario.completed:
+        return (url_for("scenarios.intro", slug=module.slug),
+                _("%(module)s: play the scenario", module=module.title))
     if module_progress.quiz.open_attempt_id:
         return (url_for("quiz.attempt", attempt_id=module_progress.quiz.open_attempt_id),
                 _("%(module)s: finish your quiz", module=module.title))
@@ -61,7 +66,7 @@ def module(slug: str):
     version, progress = live_course()
     module_progress = progress.for_module(slug) or abort(404)
     return render_template("learn/module.html", module=module_progress.module, mp=module_progress,
-                           progress=progress)
+                           progress=progress, mastery=objective_mastery(db.session, current_user, slug))
 
 
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
@@ -95,8 +100,7 @@ def complete(slug: str, lesson_slug: str):
         abort(400)
     complete_lesson(db.session, current_user, lesson)
     progress = course_progress(db.session, current_user, version)
-    if issue_certificate_if_complete(db.session, current_user, progress, current_app.config["ACADEMY_NAME"]):
-        flash(_("You have completed the course. Your certificate is ready."), "success")
+    if announce_certificate(issue_certificate_if_complete(db.session, current_user, progress)):
         return redirect(url_for("certificates.mine"))
     index = module.lessons.index(lesson)
     if index + 1 < len(module.lessons):

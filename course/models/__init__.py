@@ -3,11 +3,21 @@
 from course.models.audit import AuditEvent
 from course.models.base import Model, utcnow
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
-from course.models.certificates import Certificate
-from course.models.progress import AttemptItem, AttemptStatus, LessonProgress, QuizAttempt
-from course.models.users import Role, User
+from course.models.certificates import Certificate, CertificateStatus
+from course.models.cohorts import Cohort, CohortMember, CohortTrainer
+from course.models.progress import (
+    AttemptItem,
+    AttemptPurpose,
+    AttemptStatus,
+    LessonProgress,
+    QuizAttempt,
+    ScenarioRun,
+)
+from course.models.settings import Setting
+from course.models.users import UNUSABLE_PASSWORD, PasswordToken, Role, User
 
 __all__ = [
-    "AttemptItem", "AttemptStatus", "AuditEvent", "Certificate", "ContentVersion", "Lesson",
-    "LessonProgress", "Model", "Module", "Question", "QuizAttempt", "Role", "User", "utcnow",
+    "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "Certificate",
+    "CertificateStatus", "Cohort", "CohortMember", "CohortTrainer", "ContentVersion", "Lesson", "LessonProgress",
+    "Model", "Module", "PasswordToken", "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "utcnow",
 ]

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from course.models.base import Model, utcnow
@@ -28,6 +28,7 @@ class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    badge_number: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.TRAINEE.value)
     active: Mapped[bool] = mapped_column(default=True)
@@ -46,5 +47,28 @@ class User(UserMixin, Model):
         """Whether the user holds one of `roles`."""
         return self.role in {r.value for r in roles}
 
+    @property
+    def has_password(self) -> bool:
+        """False for accounts created by a bulk import until their owner sets a password."""
+        return self.password_hash != UNUSABLE_PASSWORD
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+UNUSABLE_PASSWORD = "!"  # noqa: S105 - not a password: no Argon2 hash matches it, so nobody can sign in
+
+
+class PasswordToken(Model):
+    """A one-time, expiring link to set or reset a password. Only the token's hash is stored."""
+
+    __tablename__ = "password_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "set" (new account) or "reset"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

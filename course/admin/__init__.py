@@ -1,0 +1,1 @@
+"""Administration: people and roles, content versions, academy settings and the audit log."""

@@ -1,0 +1,41 @@
+"""Admin forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional
+
+from course.models import Role
+
+
+class RoleForm(FlaskForm):
+    """Change a user's role."""
+
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, r.value.title()) for r in Role])
+
+
+class SettingsForm(FlaskForm):
+    """Academy settings. Leave a field empty to use the default."""
+
+    academy_name = StringField(_l("Academy name"), validators=[Optional(), Length(max=200)])
+    validity_months = IntegerField(_l("Certificates valid for (months)"),
+                                   validators=[Optional(), NumberRange(min=1, max=120)])
+    credit_hours = DecimalField(_l("Credit hours per certificate"), places=1,
+                                validators=[Optional(), NumberRange(min=0.5, max=1000)])
+    renewal_window_days = IntegerField(_l("Show 'renewal due' this many days before expiry"),
+                                       validators=[Optional(), NumberRange(min=0, max=365)])
+
+
+class AuditFilterForm(FlaskForm):
+    """Filter the audit log (a GET form: no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    who = StringField(_l("Who (email)"), validators=[Optional(), Length(max=254)])
+    action = SelectField(_l("What"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])

@@ -1,0 +1,46 @@
+"""One-time, expiring password links. Only a SHA-256 of each token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from course.models import PasswordToken, User, utcnow
+
+SET_PASSWORD_DAYS = 14
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_password_token(user_id: int, purpose: str = "set", created_by: User | None = None,
+                       now: datetime | None = None, days: int = SET_PASSWORD_DAYS) -> tuple[str, PasswordToken]:
+    """A fresh token (returned once, in clear) and its row to add to the session."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    row = PasswordToken(user_id=user_id, token_hash=_digest(token), purpose=purpose, created_at=now,
+                        expires_at=now + timedelta(days=days), created_by_id=created_by.id if created_by else None)
+    return token, row
+
+
+def find_usable_token(session: Session, token: str, now: datetime | None = None) -> PasswordToken | None:
+    """The unused, unexpired token row for `token`, or None."""
+    now = now or utcnow()
+    row = session.scalar(select(PasswordToken).where(PasswordToken.token_hash == _digest(token)))
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        return None
+    return row
+
+
+def use_token(session: Session, row: PasswordToken, now: datetime | None = None) -> bool:
+    """Mark the token used; False if another request used it first (single use under races)."""
+    used = session.execute(
+        update(PasswordToken).where(PasswordToken.id == row.id, PasswordToken.used_at.is_(None))
+        .values(used_at=now or utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+    return used == 1

@@ -1,0 +1,1 @@
+"""Trainer reports: item analysis statistics and accessible server-rendered charts."""

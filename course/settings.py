@@ -1,0 +1,74 @@
+"""Academy settings: admin overrides stored in the database, falling back to the environment and course.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from course.audit import record_event
+from course.models import ContentVersion, Setting, User, utcnow
+
+KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days")
+
+
+@dataclass(frozen=True)
+class CertificateTerms:
+    """What a certificate issued now records: the issuer, how long it is valid, its credit hours."""
+
+    academy_name: str
+    validity_months: int | None
+    credit_hours: float | None
+    renewal_window_days: int
+
+
+def stored_settings(session: Session) -> dict[str, object]:
+    """The overrides an admin has saved (one query, remembered for the rest of the request)."""
+    if has_app_context() and "dignity_settings" in g:
+        return g.dignity_settings
+    values = {s.key: s.value.get("value") for s in session.scalars(select(Setting).where(Setting.key.in_(KEYS)))}
+    if has_app_context():
+        g.dignity_settings = values
+    return values
+
+
+def academy_name(session: Session) -> str:
+    """The academy's name: the admin's setting, else ACADEMY_NAME from the environment."""
+    return stored_settings(session).get("academy_name") or current_app.config["ACADEMY_NAME"]
+
+
+def certificate_terms(session: Session, version: ContentVersion) -> CertificateTerms:
+    """The terms for a certificate issued now: admin overrides first, then course.yaml."""
+    stored = stored_settings(session)
+    return CertificateTerms(
+        academy_name=academy_name(session),
+        validity_months=stored.get("validity_months", version.validity_months),
+        credit_hours=stored.get("credit_hours", version.credit_hours),
+        renewal_window_days=stored.get("renewal_window_days", version.renewal_window_days),
+    )
+
+
+def save_settings(session: Session, actor: User, values: dict[str, object]) -> list[str]:
+    """Store overrides (None removes one, so the default applies again); returns the keys changed."""
+    current = stored_settings(session)
+    changed = []
+    for key, value in values.items():
+        if key not in KEYS or current.get(key) == value:
+            continue
+        row = session.get(Setting, key)
+        if value is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(Setting(key=key, value={"value": value}, updated_by_id=actor.id))
+        else:
+            row.value, row.updated_at, row.updated_by_id = {"value": value}, utcnow(), actor.id
+        changed.append(key)
+    if changed:
+        record_event(session, actor, "settings.changed", "settings", ",".join(changed),
+                     **{key: values[key] for key in changed})
+        g.pop("dignity_settings", None)
+    session.flush()
+    return changed

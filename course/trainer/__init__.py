@@ -1,0 +1,1 @@
+"""The trainer workspace: cohorts, enrolment, progress, item analysis and exports."""

@@ -1,0 +1,85 @@
+"""Streamed CSV exports: written row by row, safe in spreadsheet apps."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from course.models import Cohort, Module, QuizAttempt, User
+from course.trainer.progress import CohortProgress, member_filter
+
+BOM = "\ufeff"  # lets Excel and friends read UTF-8 (Korean names, accents) correctly
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet will not run as a formula (OWASP CSV injection guidance)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
+    """Yield the CSV text line by line, starting with a byte-order mark."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield BOM
+    for row in _chain(header, rows):
+        writer.writerow([safe_cell(cell) for cell in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _chain(first: list, rest: Iterable) -> Iterator:
+    yield first
+    yield from rest
+
+
+def progress_rows(progress: CohortProgress) -> tuple[list[str], Iterator[list]]:
+    """The progress matrix: a row per trainee, three columns per module."""
+    header = ["name", "email", "badge_number", "joined", "progress_percent", "completed_course"]
+    for module in progress.version.modules:
+        header += [f"{module.slug}:status", f"{module.slug}:best_score", f"{module.slug}:failed_attempts"]
+    header += ["certificate_serial", "certificate_status", "flags"]
+
+    def rows():
+        for row in progress.select("all", "name"):
+            cells = [row.user.name, row.user.email, row.user.badge_number or "", row.joined_at.date().isoformat(),
+                     row.percent, "yes" if row.is_complete else "no"]
+            for cell in row.modules:
+                cells += [cell.status, "" if cell.quiz.best_score is None else cell.quiz.best_score, cell.quiz.failed]
+            certificate = row.certificate
+            cells += [certificate.serial if certificate else "", certificate.status if certificate else "",
+                      " ".join(sorted(row.flags))]
+            yield cells
+
+    return header, rows()
+
+
+def attempt_rows(session: Session, cohort: Cohort) -> tuple[list[str], Iterator[list]]:
+    """Every quiz attempt by the cohort's trainees, fetched from the database in batches."""
+    header = ["name", "email", "module", "attempt", "started_at", "submitted_at", "seconds_taken", "score",
+              "passed", "late"]
+    query = (
+        select(User.name, User.email, QuizAttempt, Module.title)
+        .join(QuizAttempt, QuizAttempt.user_id == User.id)
+        .outerjoin(Module, Module.id == QuizAttempt.module_id)
+        .where(member_filter(cohort, User.id), QuizAttempt.purpose == "quiz")
+        .order_by(User.name, QuizAttempt.module_slug, QuizAttempt.number)
+        .execution_options(yield_per=500)
+    )
+
+    def rows():
+        for name, email, attempt, module_title in session.execute(query):
+            taken = (attempt.submitted_at - attempt.started_at).total_seconds() if attempt.submitted_at else ""
+            yield [name, email, module_title or attempt.module_slug, attempt.number, attempt.started_at.isoformat(),
+                   attempt.submitted_at.isoformat() if attempt.submitted_at else "", int(taken) if taken != "" else "",
+                   "" if attempt.score is None else attempt.score, "" if attempt.passed is None else attempt.passed,
+                   attempt.late]
+
+    return header, rows()
+

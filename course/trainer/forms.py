@@ -1,0 +1,63 @@
+"""Trainer forms: each validates its own fields and says what is wrong."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from wtforms import DateField, EmailField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: CSRF only."""
+
+
+class CohortForm(FlaskForm):
+    """Create or edit a cohort."""
+
+    name = StringField(_l("Cohort name"), validators=[DataRequired(), Length(max=120)],
+                       description=_l("For example: Spring intake 2027, Seoul Metropolitan Police."))
+    description = TextAreaField(_l("Description (optional)"), validators=[Optional(), Length(max=2000)])
+    starts_on = DateField(_l("Start date"), validators=[DataRequired(message=_l("Enter a start date."))])
+    due_on = DateField(_l("Due date for completion (optional)"), validators=[Optional()],
+                       description=_l("Trainees who have not completed the course by this date show as overdue."))
+
+    def validate_name(self, field) -> None:
+        field.data = " ".join(field.data.split())
+        if not field.data:
+            raise ValidationError(_l("Enter a name."))
+
+    def validate_due_on(self, field) -> None:
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The due date cannot be before the start date."))
+
+
+class CoTrainerForm(FlaskForm):
+    """Add a co-trainer by email."""
+
+    email = EmailField(_l("Co-trainer's email"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class InviteForm(FlaskForm):
+    """Invite-link settings."""
+
+    expires_on = DateField(_l("Link expires on (optional)"), validators=[Optional()])
+    member_limit = IntegerField(_l("Most members (optional)"), validators=[Optional(), NumberRange(min=1, max=100000)])
+
+
+class ImportForm(FlaskForm):
+    """Bulk enrolment from a CSV file."""
+
+    file = FileField(_l("CSV file"), validators=[
+        FileRequired(_l("Choose a CSV file.")),
+        FileAllowed(["csv", "txt"], _l("Upload a .csv file.")),
+        FileSize(MAX_IMPORT_BYTES, message=_l("The file is larger than 2 MB.")),
+    ], description=_l("Columns: email, name, and optionally badge_number. A header row is allowed. UTF-8."))
+    output = RadioField(_l("Show the result"), choices=[
+        SelectChoice("page", _l("On this page")),
+        SelectChoice("csv", _l("As a CSV download (includes set-password links)")),
+    ], default="page")

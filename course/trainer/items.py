@@ -1,0 +1,58 @@
+"""Item analysis of a module quiz for a cohort (or for every trainee): data in, statistics out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Cohort, Module, Question, QuizAttempt
+from course.reports.item_stats import ItemResponse, ItemStatistics, QuizStatistics, analyse
+from course.trainer.progress import member_filter
+
+
+@dataclass
+class ItemReport:
+    """A question with its statistics, as the item analysis page shows it."""
+
+    key: str
+    question: dict
+    stats: ItemStatistics
+
+
+def item_analysis(session: Session, module: Module, cohort: Cohort | None,
+                  first_attempts_only: bool = False) -> tuple[QuizStatistics, list[ItemReport]]:
+    """Statistics for every question of `module`'s bank that was answered (two queries).
+
+    Questions are matched by their stable id across content versions; their text comes from `module`.
+    """
+    filters = [QuizAttempt.module_slug == module.slug, QuizAttempt.status == AttemptStatus.SUBMITTED,
+               QuizAttempt.purpose == AttemptPurpose.QUIZ]
+    if cohort is not None:
+        filters.append(member_filter(cohort, QuizAttempt.user_id))
+    if first_attempts_only:
+        filters.append(QuizAttempt.number == 1)
+    rows = session.execute(
+        select(AttemptItem.attempt_id, AttemptItem.position, Question.key, AttemptItem.credit, AttemptItem.response,
+               Question.type)
+        .join(QuizAttempt, QuizAttempt.id == AttemptItem.attempt_id)
+        .join(Question, Question.id == AttemptItem.question_id)
+        .where(*filters).order_by(AttemptItem.attempt_id, AttemptItem.position)
+    ).all()
+    number = {q.key: index for index, q in enumerate(module.questions)}
+    extra = iter(range(len(number), len(number) + len(rows)))
+    responses, slots = [], {}
+    for attempt_id, _position, key, credit, response, _kind in rows:
+        if key not in number:  # a question since removed from the bank keeps its own number
+            number[key] = next(extra)
+        responses.append(ItemResponse(attempt_id, number[key], credit or 0.0, tuple(response or ())))
+        slots.setdefault(attempt_id, []).append(credit or 0.0)
+    ordering = frozenset(number[key] for key, kind in {(r[2], r[5]) for r in rows} if kind == "ordering")
+    statistics = analyse(responses, slots, ordering_questions=ordering)
+    by_number = {index: key for key, index in number.items()}
+    questions = {q.key: q.data for q in module.questions}
+    reports = [ItemReport(by_number[n], questions.get(by_number[n], {"prompt": by_number[n], "choices": []}), stats)
+               for n, stats in sorted(statistics.items.items())]
+    return statistics, reports
+

@@ -1,0 +1,214 @@
+"""A cohort's progress matrix, trainees × modules, built in a constant number of queries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from course.learn.services import (
+    COMPLETED,
+    IN_PROGRESS,
+    ModuleProgress,
+    QuizRecord,
+    lesson_tallies,
+    quiz_record_rows,
+)
+from course.models import (
+    Certificate,
+    Cohort,
+    CohortMember,
+    ContentVersion,
+    LessonProgress,
+    QuizAttempt,
+    ScenarioRun,
+    User,
+    utcnow,
+)
+from course.scenarios.services import ScenarioRecord, scenario_record_rows
+
+DUE_SOON_DAYS = 14
+FILTERS = ("all", "overdue", "due_soon", "not_started", "failed", "renewal_due", "completed")
+SORTS = ("name", "progress", "-progress", "joined")
+
+
+@dataclass
+class TraineeRow:
+    """One trainee's line in the matrix."""
+
+    user: User
+    joined_at: datetime
+    modules: list[ModuleProgress]
+    certificate: Certificate | None
+    first_certificate_at: datetime | None = None
+    flags: set[str] = field(default_factory=set)
+
+    @property
+    def steps_done(self) -> int:
+        return sum(m.steps_done for m in self.modules)
+
+    @cached_property
+    def percent(self) -> int:
+        total = sum(m.steps_total for m in self.modules)
+        return round(100 * self.steps_done / total) if total else 0
+
+    @cached_property
+    def is_complete(self) -> bool:
+        return bool(self.modules) and all(m.is_complete for m in self.modules)
+
+    @property
+    def started(self) -> bool:
+        return any(m.started for m in self.modules)
+
+    @property
+    def failed_attempts(self) -> int:
+        return sum(m.quiz.failed for m in self.modules)
+
+
+@dataclass
+class ModuleTotals:
+    """How a cohort stands in one module."""
+
+    completed: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    scores: list[float] = field(default_factory=list)
+
+    @property
+    def average_best(self) -> float | None:
+        return round(sum(self.scores) / len(self.scores), 1) if self.scores else None
+
+
+@dataclass
+class CohortProgress:
+    """The whole matrix, with totals and the flags the filters use."""
+
+    cohort: Cohort
+    version: ContentVersion
+    rows: list[TraineeRow]
+    today: date
+
+    @cached_property
+    def completed(self) -> int:
+        return sum(row.is_complete for row in self.rows)
+
+    @property
+    def percent_complete(self) -> int:
+        return round(100 * self.completed / len(self.rows)) if self.rows else 0
+
+    @cached_property
+    def flag_counts(self) -> Counter[str]:
+        return Counter(flag for row in self.rows for flag in row.flags)
+
+    def count(self, flag: str) -> int:
+        return self.flag_counts[flag]
+
+    def module_totals(self) -> list[ModuleTotals]:
+        totals = [ModuleTotals() for _ in self.version.modules]
+        for row in self.rows:
+            for index, cell in enumerate(row.modules):
+                status = cell.status
+                if status == COMPLETED:
+                    totals[index].completed += 1
+                elif status == IN_PROGRESS:
+                    totals[index].in_progress += 1
+                else:
+                    totals[index].not_started += 1
+                if cell.quiz.best_score is not None:
+                    totals[index].scores.append(cell.quiz.best_score)
+        return totals
+
+    def select(self, flag: str = "all", sort: str = "name") -> list[TraineeRow]:
+        """The rows a filter keeps, in the requested order."""
+        rows = self.rows if flag == "all" else [row for row in self.rows if flag in row.flags]
+        keys = {
+            "name": lambda r: (r.user.name.lower(), r.user.id),
+            "joined": lambda r: (r.joined_at, r.user.id),
+            "progress": lambda r: (r.percent, r.user.name.lower()),
+            "-progress": lambda r: (-r.percent, r.user.name.lower()),
+        }
+        return sorted(rows, key=keys.get(sort, keys["name"]))
+
+    def completion_over_time(self) -> list[tuple[str, int]]:
+        """Cumulative trainees with a certificate, by the date each first got one."""
+        days = Counter(row.first_certificate_at.date() for row in self.rows if row.first_certificate_at)
+        total, points = 0, []
+        for day in sorted(days):
+            total += days[day]
+            points.append((day.isoformat(), total))
+        return points
+
+    def best_scores(self, module_index: int) -> list[float]:
+        """Each trainee's best quiz score in a module, for those who have one."""
+        return [row.modules[module_index].quiz.best_score for row in self.rows
+                if row.modules[module_index].quiz.best_score is not None]
+
+
+def member_filter(cohort: Cohort, column):
+    """`column IN (the cohort's member ids)`, as a subquery so the statement does not grow with N."""
+    return column.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id).scalar_subquery())
+
+
+def cohort_progress(session: Session, cohort: Cohort, version: ContentVersion,
+                    now: datetime | None = None) -> CohortProgress:
+    """Every member's progress in every module, plus certificates, in seven queries whatever the size."""
+    now = now or utcnow()
+    members = session.execute(
+        select(User, CohortMember.joined_at).join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort.id)
+    ).all()
+    lessons = lesson_tallies(session, version, member_filter(cohort, LessonProgress.user_id))
+    quizzes = quiz_record_rows(session, member_filter(cohort, QuizAttempt.user_id))
+    scenarios = scenario_record_rows(session, member_filter(cohort, ScenarioRun.user_id))
+    latest, first_at = certificates_of(session, cohort)
+    rows = []
+    for user, joined_at in members:
+        cells = []
+        for module in version.modules:
+            key = (user.id, module.slug)
+            cells.append(ModuleProgress(module, quiz=quizzes.get(key) or QuizRecord(),
+                                        scenario=scenarios.get(key) or ScenarioRecord(),
+                                        lesson_tally=lessons.get(key, (0, False))))
+        row = TraineeRow(user, joined_at, cells, latest.get(user.id), first_at.get(user.id))
+        row.flags = flags_for(row, cohort, now)
+        rows.append(row)
+    return CohortProgress(cohort, version, rows, now.date())
+
+
+def certificates_of(session: Session, cohort: Cohort) -> tuple[dict[int, Certificate], dict[int, datetime]]:
+    """Each member's latest certificate, and when each first got one (two queries)."""
+    newest = (select(Certificate.user_id, func.max(Certificate.sequence).label("sequence"))
+              .where(member_filter(cohort, Certificate.user_id)).group_by(Certificate.user_id).subquery())
+    latest = session.scalars(select(Certificate).join(
+        newest, (Certificate.user_id == newest.c.user_id) & (Certificate.sequence == newest.c.sequence)))
+    first = session.execute(select(Certificate.user_id, func.min(Certificate.issued_at))
+                            .where(member_filter(cohort, Certificate.user_id)).group_by(Certificate.user_id))
+    first_at = {}
+    for user_id, issued_at in first:
+        first_at[user_id] = issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=utcnow().tzinfo)
+    return {c.user_id: c for c in latest}, first_at
+
+
+def flags_for(row: TraineeRow, cohort: Cohort, now: datetime) -> set[str]:
+    """The filter flags that apply to a trainee."""
+    flags = set()
+    done = row.is_complete or (row.certificate is not None and row.certificate.status_at(now) == "valid")
+    if done:
+        flags.add("completed")
+    elif cohort.due_on is not None:
+        if now.date() > cohort.due_on:
+            flags.add("overdue")
+        elif cohort.due_on - now.date() <= timedelta(days=DUE_SOON_DAYS):
+            flags.add("due_soon")
+    if not row.started:
+        flags.add("not_started")
+    if any(m.quiz.failed and not m.quiz.passed for m in row.modules):
+        flags.add("failed")
+    if row.certificate is not None and row.certificate.renewal_due(now):
+        flags.add("renewal_due")
+    return flags
+

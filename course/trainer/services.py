@@ -1,0 +1,98 @@
+"""Cohort operations: create, co-trainers, invitations, joining and leaving. Flush, never commit."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from course.audit import record_event
+from course.auth.services import find_user_by_email
+from course.models import Cohort, CohortMember, CohortTrainer, Role, User, utcnow
+
+
+class CohortError(ValueError):
+    """A cohort request that cannot be carried out, with a message for the person who made it."""
+
+
+def new_invite_code() -> str:
+    """A short, unguessable invite code."""
+    return secrets.token_urlsafe(9)
+
+
+def create_cohort(session: Session, creator: User, *, name: str, description: str, starts_on: date,
+                  due_on: date | None) -> Cohort:
+    """Create a cohort trained by `creator`."""
+    cohort = Cohort(name=name, description=description or "", starts_on=starts_on, due_on=due_on,
+                    created_by_id=creator.id, invite_code=new_invite_code())
+    session.add(cohort)
+    session.flush()
+    session.add(CohortTrainer(cohort_id=cohort.id, user_id=creator.id))
+    record_event(session, creator, "cohort.created", "cohort", cohort.id, name=name)
+    session.flush()
+    return cohort
+
+
+def add_co_trainer(session: Session, actor: User, cohort: Cohort, email: str) -> User:
+    """Add a trainer or admin, found by email, as a co-trainer."""
+    user = find_user_by_email(session, email)
+    if user is None or not user.has_role(Role.TRAINER, Role.ADMIN):
+        raise CohortError("There is no trainer account with that email. Ask an admin to give them the trainer role.")
+    if session.get(CohortTrainer, (cohort.id, user.id)) is None:
+        session.add(CohortTrainer(cohort_id=cohort.id, user_id=user.id))
+        record_event(session, actor, "cohort.trainer_added", "cohort", cohort.id, trainer_id=user.id)
+        session.flush()
+    return user
+
+
+def update_invite(session: Session, actor: User, cohort: Cohort, *, expires_on: date | None,
+                  member_limit: int | None, regenerate: bool) -> None:
+    """Change the invite link's expiry and member limit; a new code stops the old link working."""
+    cohort.invite_expires_at = datetime.combine(expires_on, time.max, UTC) if expires_on else None
+    cohort.member_limit = member_limit
+    if regenerate:
+        cohort.invite_code = new_invite_code()
+    record_event(session, actor, "cohort.invite_changed", "cohort", cohort.id, regenerated=regenerate,
+                 member_limit=member_limit)
+    session.flush()
+
+
+def member_count(session: Session, cohort: Cohort) -> int:
+    """How many trainees are in the cohort."""
+    return session.scalar(select(func.count(CohortMember.id)).where(CohortMember.cohort_id == cohort.id))
+
+
+def cohort_by_invite(session: Session, code: str) -> Cohort | None:
+    """The cohort an invite code belongs to."""
+    return session.scalar(select(Cohort).where(Cohort.invite_code == code)) if code else None
+
+
+def join_cohort(session: Session, user: User, cohort: Cohort, now: datetime | None = None) -> bool:
+    """Add `user` to the cohort through its invite link. False if they were already a member."""
+    now = now or utcnow()
+    if session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
+                                                 CohortMember.user_id == user.id)):
+        return False
+    if cohort.invite_expires_at is not None and now > cohort.invite_expires_at:
+        raise CohortError("This invitation has expired. Ask your trainer for a new link.")
+    if cohort.member_limit is not None and member_count(session, cohort) >= cohort.member_limit:
+        raise CohortError("This cohort is full. Ask your trainer to raise the limit or enrol you directly.")
+    try:
+        with session.begin_nested():
+            session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, joined_at=now))
+    except IntegrityError:  # joined in another tab at the same moment
+        return False
+    record_event(session, user, "cohort.member_joined", "cohort", cohort.id, user_id=user.id, via="invite")
+    return True
+
+
+def remove_member(session: Session, actor: User, cohort: Cohort, user_id: int) -> bool:
+    """Take a trainee out of the cohort. Their progress, attempts and certificates are untouched."""
+    removed = session.execute(delete(CohortMember).where(
+        CohortMember.cohort_id == cohort.id, CohortMember.user_id == user_id)).rowcount
+    if removed:
+        record_event(session, actor, "cohort.member_removed", "cohort", cohort.id, user_id=user_id)
+    return bool(removed)

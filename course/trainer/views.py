@@ -1,0 +1,255 @@
+"""Trainer pages: cohorts, enrolment, the progress matrix and each trainee's record."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from course.audit import record_event
+from course.auth.roles import staff_required
+from course.auth.tokens import new_password_token
+from course.certificates.services import certificate_history
+from course.extensions import db
+from course.learn.services import course_progress, load_live_version
+from course.models import Cohort, CohortMember, QuizAttempt, ScenarioRun, User
+from course.quiz.review import objective_mastery
+from course.reports.charts import bar_chart, data_table, line_chart, score_bands
+from course.trainer.access import cohort_for, visible_cohorts
+from course.trainer.exports import csv_lines
+from course.trainer.forms import CohortForm, ConfirmForm, CoTrainerForm, ImportForm, InviteForm
+from course.trainer.importer import RosterInvalid, import_roster, parse_roster
+from course.trainer.progress import FILTERS, SORTS, cohort_progress
+from course.trainer.services import (
+    CohortError,
+    add_co_trainer,
+    cohort_by_invite,
+    create_cohort,
+    join_cohort,
+    member_count,
+    remove_member,
+    update_invite,
+)
+
+bp = Blueprint("trainer", __name__)
+PAGE_SIZE = 50
+
+
+@bp.get("/trainer")
+@staff_required
+def index():
+    cohorts = db.session.scalars(visible_cohorts(current_user).order_by(Cohort.starts_on.desc(), Cohort.id)).all()
+    counts = dict(db.session.execute(
+        select(CohortMember.cohort_id, func.count(CohortMember.id))
+        .where(CohortMember.cohort_id.in_(visible_cohorts(current_user).with_only_columns(Cohort.id)))
+        .group_by(CohortMember.cohort_id)).all())
+    return render_template("trainer/index.html", cohorts=cohorts, counts=counts)
+
+
+@bp.route("/trainer/cohorts/new", methods=["GET", "POST"])
+@staff_required
+def new_cohort():
+    form = CohortForm()
+    if form.validate_on_submit():
+        cohort = create_cohort(db.session, current_user, name=form.name.data, description=form.description.data,
+                               starts_on=form.starts_on.data, due_on=form.due_on.data)
+        flash(_("Cohort created. Share the invite link or import a CSV to enrol trainees."), "success")
+        return redirect(url_for("trainer.cohort", cohort_id=cohort.id))
+    return render_template("trainer/cohort_form.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/trainer/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit_cohort(cohort_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    form = CohortForm(obj=cohort)
+    if form.validate_on_submit():
+        form.populate_obj(cohort)
+        record_event(db.session, current_user, "cohort.edited", "cohort", cohort.id)
+        flash(_("Cohort saved."), "success")
+        return redirect(url_for("trainer.cohort", cohort_id=cohort.id))
+    return render_template("trainer/cohort_form.html", form=form, cohort=cohort), 422 if form.errors else 200
+
+
+@bp.get("/trainer/cohorts/<int:cohort_id>")
+@staff_required
+def cohort(cohort_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    version = load_live_version(db.session) or abort(503)
+    progress = cohort_progress(db.session, cohort, version)
+    flag = request.args.get("filter", "all") if request.args.get("filter") in FILTERS else "all"
+    sort = request.args.get("sort", "name") if request.args.get("sort") in SORTS else "name"
+    rows = progress.select(flag, sort)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    return render_template("trainer/cohort.html", cohort=cohort, progress=progress, flag=flag, sort=sort,
+                           rows=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], matched=len(rows), page=page,
+                           pages=pages, filters=FILTERS, totals=progress.module_totals(),
+                           co_trainer_form=CoTrainerForm(), charts=cohort_charts(progress))
+
+
+def cohort_charts(progress) -> list[dict]:
+    """Completion over time and each module's score distribution, as SVG with a table alternative."""
+    points = progress.completion_over_time()
+    charts = [{
+        "title": _("Course completion over time"),
+        "svg": line_chart(_("Course completion over time"),
+                          _("Trainees in this cohort holding a certificate, by date."), points,
+                          id_prefix="chart-completion", y_label=_("trainees"), empty_text=_("No completions yet")),
+        "table": data_table(_("Course completion over time"), [_("Date"), _("Trainees completed")], points),
+    }]
+    for index, module in enumerate(progress.version.modules):
+        labels, counts = score_bands(progress.best_scores(index))
+        title = _("Best quiz scores: %(module)s", module=module.title)
+        charts.append({
+            "title": title,
+            "svg": bar_chart(title, _("How many trainees have a best score in each band."), labels, counts,
+                             id_prefix=f"chart-scores-{index}", y_label=_("trainees"),
+                             empty_text=_("No attempts yet")),
+            "table": data_table(title, [_("Score band"), _("Trainees")], list(zip(labels, counts, strict=True))),
+        })
+    return charts
+
+
+@bp.post("/trainer/cohorts/<int:cohort_id>/trainers")
+@staff_required
+def add_trainer(cohort_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    form = CoTrainerForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a valid email address for the co-trainer."), "warning")
+        return redirect(url_for("trainer.cohort", cohort_id=cohort.id))
+    try:
+        trainer = add_co_trainer(db.session, current_user, cohort, form.email.data)
+    except CohortError as exc:
+        flash(str(exc), "warning")
+    else:
+        flash(_("%(name)s now trains this cohort.", name=trainer.name), "success")
+    return redirect(url_for("trainer.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/trainer/cohorts/<int:cohort_id>/invite", methods=["GET", "POST"])
+@staff_required
+def invite(cohort_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    form = InviteForm(expires_on=cohort.invite_expires_at.date() if cohort.invite_expires_at else None,
+                      member_limit=cohort.member_limit)
+    if form.validate_on_submit():
+        update_invite(db.session, current_user, cohort, expires_on=form.expires_on.data,
+                      member_limit=form.member_limit.data, regenerate="regenerate" in request.form)
+        flash(_("Invitation updated."), "success")
+        return redirect(url_for("trainer.invite", cohort_id=cohort.id))
+    return render_template("trainer/invite.html", cohort=cohort, form=form, members=member_count(db.session, cohort),
+                           link=url_for("trainer.join", code=cohort.invite_code, _external=True)), \
+        422 if form.errors else 200
+
+
+@bp.route("/trainer/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
+@staff_required
+def import_members(cohort_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    form, outcomes, status = ImportForm(), None, 200
+    if form.validate_on_submit():
+        try:
+            rows = parse_roster(form.file.data.read())
+        except RosterInvalid as exc:
+            outcomes, status = [o for o in exc.outcomes if o.status == "error"], 422
+        else:
+            outcomes = import_roster(db.session, current_user, cohort, rows,
+                                     lambda token: url_for("auth.set_password", token=token, _external=True))
+            if form.output.data == "csv":
+                header = ["row", "email", "name", "badge_number", "outcome", "message", "set_password_link"]
+                lines = csv_lines(header, ([o.row, o.email, o.name, o.badge_number, o.status, o.message,
+                                            o.set_password_url] for o in outcomes))
+                db.session.commit()  # the import is complete before the download starts
+                return csv_response(lines, f"cohort-{cohort.id}-import.csv")
+    elif form.errors:
+        status = 422
+    return render_template("trainer/import.html", cohort=cohort, form=form, outcomes=outcomes), status
+
+
+def csv_response(lines, filename: str) -> Response:
+    """A streamed CSV download. The request has committed by the time rows stream, so when the
+    stream ends (or the client goes away) its session is closed, returning the connection."""
+    session = db.session
+
+    def stream():
+        try:
+            yield from lines
+        finally:
+            session.close()
+
+    return Response(stream_with_context(stream()), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>")
+@staff_required
+def trainee(cohort_id: int, user_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    member = db.session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
+                                                          CohortMember.user_id == user_id))
+    if member is None:
+        abort(404)
+    user = db.session.get(User, user_id)
+    version = load_live_version(db.session) or abort(503)
+    record_event(db.session, current_user, "trainee.record_viewed", "user", user.id, cohort_id=cohort.id)
+    attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user.id)
+                                  .order_by(QuizAttempt.module_slug, QuizAttempt.number)).all()
+    runs = db.session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user.id)
+                              .order_by(ScenarioRun.module_slug, ScenarioRun.number)).all()
+    return render_template("trainer/trainee.html", cohort=cohort, trainee=user, member=member,
+                           progress=course_progress(db.session, user, version), attempts=attempts, runs=runs,
+                           mastery=objective_mastery(db.session, user),
+                           certificates=certificate_history(db.session, user))
+
+
+@bp.post("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>/remove")
+@staff_required
+def remove(cohort_id: int, user_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if remove_member(db.session, current_user, cohort, user_id):
+        flash(_("Removed from the cohort. Their progress and certificates are kept."), "success")
+    return redirect(url_for("trainer.cohort", cohort_id=cohort.id))
+
+
+@bp.post("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>/password-link")
+@staff_required
+def password_link(cohort_id: int, user_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    member = db.session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
+                                                          CohortMember.user_id == user_id)) or abort(404)
+    if member.user.has_password:
+        abort(409, _("This trainee has already set a password."))
+    token, row = new_password_token(member.user_id, "set", current_user)
+    db.session.add(row)
+    record_event(db.session, current_user, "user.password_link_issued", "user", member.user_id)
+    flash(_("New set-password link (valid for 14 days; copy it now, it is not shown again): %(link)s",
+            link=url_for("auth.set_password", token=token, _external=True)), "success")
+    return redirect(url_for("trainer.trainee", cohort_id=cohort.id, user_id=user_id))
+
+
+@bp.route("/join/<code>", methods=["GET", "POST"])
+@login_required
+def join(code: str):
+    cohort = cohort_by_invite(db.session, code)
+    if cohort is None:
+        abort(404, _("This invitation link is not valid. Ask your trainer for a new one."))
+    error = None
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            joined = join_cohort(db.session, current_user, cohort)
+        except CohortError as exc:
+            error = str(exc)
+        else:
+            flash(_("You have joined %(name)s.", name=cohort.name) if joined
+                  else _("You are already in %(name)s.", name=cohort.name), "success")
+            return redirect(url_for("learn.dashboard"))
+    return render_template("trainer/join.html", cohort=cohort, error=error), 409 if error else 200
