@@ -15,7 +15,7 @@ from course.certificates.admin import bp as certificates_admin_bp
 from course.certificates.views import bp as certificates_bp
 from course.cli import register_cli
 from course.config import PROJECT_ROOT, check_production_safety, from_environment
-from course.database import configure_engine, render_migration_item
+from course.database import compare_server_default, configure_engine, render_migration_item
 from course.errors import register_error_handlers
 from course.extensions import alembic, babel, csrf, db, limiter, login_manager
 from course.learn.markdown import render_markdown
@@ -40,7 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(config)
     check_production_safety(app.config)
     app.config.setdefault("ALEMBIC", {})["script_location"] = str(PROJECT_ROOT / "migrations")
-    app.config.setdefault("ALEMBIC_CONTEXT", {})["render_item"] = render_migration_item
+    context = app.config.setdefault("ALEMBIC_CONTEXT", {})
+    context["render_item"] = render_migration_item
+    context["compare_server_default"] = compare_server_default
 
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from flask import has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import JSON, event
 from sqlalchemy.engine import Engine
 
 from course.models.base import UTCDateTime
@@ -43,3 +43,14 @@ def render_migration_item(type_: str, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def compare_server_default(context, inspected_column, metadata_column, inspected_default, metadata_default,
+                           rendered_metadata_default):
+    """Skip JSON columns when migrations are compared with the models: PostgreSQL has no `=` for json.
+
+    Returns None elsewhere, which keeps Alembic's own comparison.
+    """
+    if isinstance(metadata_column.type, JSON):
+        return False
+    return None

@@ -35,9 +35,11 @@ def test_admins_find_users_by_name_or_email_and_role(app, admin, make_user):
     make_user(Role.TRAINER, name="Tae Trainer")
     client = signed_in(app, admin)
     page = client.get("/admin/users?q=MINJI").get_data(as_text=True)
-    assert "Min-ji Park" in page and "Tae Trainer" not in page
+    assert "Min-ji Park" in page
+    assert "Tae Trainer" not in page
     trainers = client.get("/admin/users?role=trainer").get_data(as_text=True)
-    assert "Tae Trainer" in trainers and "Min-ji Park" not in trainers
+    assert "Tae Trainer" in trainers
+    assert "Min-ji Park" not in trainers
 
 
 def test_changing_a_role_takes_effect_at_once_and_is_audited(app, admin, make_user):
@@ -50,7 +52,8 @@ def test_changing_a_role_takes_effect_at_once_and_is_audited(app, admin, make_us
     assert their_client.get("/trainer").status_code == 302  # old session ended: sign in again
     assert signed_in(app, user).get("/trainer").status_code == 200
     [event] = events(app, "user.role_changed")
-    assert event.details == {"old": "trainee", "new": "trainer"} and event.actor_id == admin.id
+    assert event.details == {"old": "trainee", "new": "trainer"}
+    assert event.actor_id == admin.id
 
 
 def test_the_last_admin_cannot_be_demoted_or_deactivated(app, admin):
@@ -145,7 +148,8 @@ def test_the_audit_log_filters_by_who_what_and_when(app, admin, make_user):
     client = signed_in(app, admin)
     post_form(client, f"/admin/users/{user.id}/role", {"role": "trainer"}, form_url="/admin/users")
     page = client.get("/admin/audit?action=user.role_changed").get_data(as_text=True)
-    assert "user.role_changed" in page and "Ada Admin" in page
+    assert "user.role_changed" in page
+    assert "Ada Admin" in page
     assert "user.role_changed</code>" not in client.get("/admin/audit?who=nobody@").get_data(as_text=True)
     future = client.get("/admin/audit?since=2999-01-01").get_data(as_text=True)
     assert "Nothing matches." in future

@@ -300,3 +300,9 @@ def test_the_shipped_course_meets_the_curriculum_bars():
     with_scenarios = {m.slug for m in course.modules if m.scenario is not None}
     assert {"nth-room-case", "survivor-centred-first-response", "evidence-and-takedown",
             "media-platforms-prevention"} <= with_scenarios
+
+
+def test_long_winded_lessons_are_flagged(content):
+    long_sentence = " ".join(["word"] * 40) + "."
+    edit(content / "02-practice" / "lessons" / "01-only.md", "Practise the thing.", f"{long_sentence} {long_sentence}")
+    assert_problem(content, "modules/02-practice/lessons/01-only.md", "sentences average")

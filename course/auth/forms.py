@@ -22,21 +22,31 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
+def new_password_field(label) -> PasswordField:
+    """A password field with the length rule and its hint."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024,
+                                           message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))],
+        description=_l("At least %(n)d characters. A few unrelated words make a strong password.",
+                       n=MIN_PASSWORD_LENGTH),
+    )
+
+
+def confirm_password_field() -> PasswordField:
+    """The field that repeats `password`."""
+    return PasswordField(_l("Repeat password"),
+                         validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+
+
 class RegisterForm(FlaskForm):
     """Create a trainee account."""
 
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("As it should appear on your certificate."))
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024,
-                                           message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))],
-        description=_l("At least %(n)d characters. A few unrelated words make a strong password.",
-                       n=MIN_PASSWORD_LENGTH),
-    )
-    confirm = PasswordField(_l("Repeat password"),
-                            validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+    password = new_password_field(_l("Password"))
+    confirm = confirm_password_field()
     submit = SubmitField(_l("Create account"))
 
     def validate_name(self, field) -> None:
@@ -52,13 +62,6 @@ class RegisterForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     """Choose a password through a one-time link."""
 
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024,
-                                           message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))],
-        description=_l("At least %(n)d characters. A few unrelated words make a strong password.",
-                       n=MIN_PASSWORD_LENGTH),
-    )
-    confirm = PasswordField(_l("Repeat password"),
-                            validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+    password = new_password_field(_l("New password"))
+    confirm = confirm_password_field()
     submit = SubmitField(_l("Set password and sign in"))

@@ -9,6 +9,7 @@ from course.content.loader import LoadedCourse, LoadedModule, load_course
 from course.content.yamlio import Problem
 
 MIN_QUESTIONS_PER_OBJECTIVE = 3
+MAX_AVERAGE_SENTENCE_WORDS = 22  # plain language: most readability guides aim for 15-20
 MIN_SCENARIO_DECISIONS = 3
 IN_PRACTICE = re.compile(r"^##\s+In practice\s*$", re.MULTILINE)
 LIST_MARKER = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)
@@ -73,6 +74,10 @@ def _check_module(course: LoadedCourse, module: LoadedModule, question_ids: Coun
         taught.update(lesson.front.objectives)
         if not IN_PRACTICE.search(lesson.body):
             course.problems.append(Problem(lesson.path, None, "a lesson ends with an '## In practice' section"))
+        average = average_sentence_words(lesson.body)
+        if average > MAX_AVERAGE_SENTENCE_WORDS:
+            course.problems.append(Problem(lesson.path, None, f"sentences average {average:.0f} words; keep them "
+                                                              f"under {MAX_AVERAGE_SENTENCE_WORDS} (plain language)"))
     assessed: Counter[str] = Counter()
     for question in module.questions:
         data = question.data
@@ -154,6 +159,23 @@ def _walk_scenario(course, path, steps, start):
 
     visit(start, 0, ())
     return reached, shortest[0]
+
+
+def average_sentence_words(markdown: str) -> float:
+    """Mean words per sentence in lesson text; headings skipped, each list item counted on its own."""
+    chunks, paragraph = [], []
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or re.match(r"^([-*+]|\d+[.)])\s", stripped):
+            chunks.append(" ".join(paragraph))
+            paragraph = []
+            if stripped and not stripped.startswith("#"):
+                chunks.append(re.sub(r"^([-*+]|\d+[.)])\s+", "", stripped))
+            continue
+        paragraph.append(stripped)
+    chunks.append(" ".join(paragraph))
+    sentences = [s for chunk in chunks for s in re.split(r"(?<=[.!?])\s+", chunk) if len(s.split()) > 1]
+    return sum(len(s.split()) for s in sentences) / len(sentences) if sentences else 0.0
 
 
 def _figure_pattern(course: LoadedCourse) -> re.Pattern:
