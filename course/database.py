@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 
 from flask import has_request_context, request
 from sqlalchemy import JSON, event
@@ -54,3 +55,27 @@ def compare_server_default(context, inspected_column, metadata_column, inspected
     if isinstance(metadata_column.type, JSON):
         return False
     return None
+
+
+@contextmanager
+def sqlite_foreign_keys_suspended(connection):
+    """For a migration that rebuilds a table on SQLite: suspend foreign-key enforcement meanwhile.
+
+    SQLite rebuilds a table by copying it and dropping the original; with foreign keys on, the drop
+    cascades into child tables and deletes their rows. `PRAGMA foreign_keys` only changes outside a
+    transaction, so the migration's transaction is committed around it, and integrity is checked
+    (`PRAGMA foreign_key_check`) before enforcement returns. Other databases: does nothing.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("COMMIT")
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.exec_driver_sql("BEGIN")
+    yield  # on an exception Alembic rolls back; the failed connection is not reused by the upgrade
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+    connection.exec_driver_sql("COMMIT")
+    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+    connection.exec_driver_sql("BEGIN")

@@ -10,6 +10,8 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 
+from course.database import sqlite_foreign_keys_suspended
+
 
 # revision identifiers, used by Alembic.
 revision: str = '1795568934'
@@ -42,7 +44,8 @@ def upgrade() -> None:
     op.create_index(op.f('ix_scenario_runs_user_id'), 'scenario_runs', ['user_id'], unique=False)
     with op.batch_alter_table('attempt_items') as batch:
         batch.add_column(sa.Column('saved_at', sa.DateTime(timezone=True), nullable=True))
-    with op.batch_alter_table('quiz_attempts') as batch:
+    # Making module_id nullable rebuilds quiz_attempts on SQLite: keep attempt_items' rows safe.
+    with sqlite_foreign_keys_suspended(op.get_bind()), op.batch_alter_table('quiz_attempts') as batch:
         batch.add_column(sa.Column('purpose', sa.String(length=16), server_default='quiz', nullable=False))
         batch.add_column(sa.Column('deadline_at', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('late', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -51,7 +54,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table('quiz_attempts') as batch:
+    with sqlite_foreign_keys_suspended(op.get_bind()), op.batch_alter_table('quiz_attempts') as batch:
         batch.alter_column('module_id', existing_type=sa.INTEGER(), nullable=False)
         batch.drop_column('late')
         batch.drop_column('deadline_at')
