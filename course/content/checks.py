@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from course.content.loader import LoadedCourse, LoadedModule, load_course
+from course.content.schema import CONTENT_LOCALES
 from course.content.yamlio import Problem
 
 MIN_QUESTIONS_PER_OBJECTIVE = 3
@@ -27,8 +28,28 @@ def check_course(root) -> LoadedCourse:
         _check_module(course, module, question_ids)
         if module.scenario is not None:
             _check_scenario(course, module)
+        _check_translations(course, module)
     _check_figures(course)
     return course
+
+
+def _check_translations(course: LoadedCourse, module: LoadedModule) -> None:
+    """A variant says the same thing in another language: same objectives, sources and choices."""
+    for orphan in module.orphan_variants:
+        course.problems.append(Problem(orphan.path, None, "this translation has no English lesson of the same name"))
+    for lesson in module.lessons:
+        for locale, variant in lesson.variants.items():
+            for name in ("objectives", "sources"):
+                if sorted(getattr(variant.front, name)) != sorted(getattr(lesson.front, name)):
+                    course.problems.append(Problem(variant.path, None, f"{name} must be the same as in the English "
+                                                                       f"lesson ({locale} variant)"))
+    for question in module.questions:
+        for locale in CONTENT_LOCALES:
+            variant = question.data.get(locale)
+            if variant and len(variant["choices"]) != len(question.data["choices"]):
+                course.problems.append(Problem(question.path, question.line, f"question {question.data['id']}: "
+                                               f"{locale}.choices needs one entry per English choice "
+                                               f"({len(question.data['choices'])})"))
 
 
 def _check_course_modules(course: LoadedCourse) -> None:
@@ -198,7 +219,7 @@ def _check_figures(course: LoadedCourse) -> None:
         course.problems.append(Problem(course.display(course.root / "glossary.yaml"), None,
                                        f"'{number}' is not a figure listed in figures.yaml"))
     for module in course.modules:
-        for lesson in module.lessons:
+        for lesson in [each for english in module.lessons for each in (english, *english.variants.values())]:
             text = "\n".join([lesson.front.title, lesson.front.content_note or "", lesson.body])
             for number in unlisted_numbers(text, pattern):
                 course.problems.append(Problem(lesson.path, _line_of(lesson.body, number, lesson.body_line),
@@ -207,6 +228,9 @@ def _check_figures(course: LoadedCourse) -> None:
             data = question.data
             texts = [data["prompt"], data["explanation"]]
             texts += [c[k] for c in data["choices"] for k in ("text", "feedback")]
+            for variant in (data[locale] for locale in CONTENT_LOCALES if locale in data):
+                texts += [variant["prompt"], variant["explanation"]]
+                texts += [c[k] for c in variant["choices"] for k in ("text", "feedback")]
             for number in unlisted_numbers("\n".join(texts), pattern):
                 course.problems.append(Problem(question.path, question.line,
                                                f"{data['id']}: '{number}' is not a figure listed in figures.yaml"))

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course.content.schema import (
+    CONTENT_LOCALES,
     CourseSpec,
     FiguresFile,
     GlossaryFile,
     LessonFrontMatter,
     ModuleSpec,
+    QuestionTranslation,
     ScenarioSpec,
 )
 from course.content.yamlio import (
@@ -27,6 +29,7 @@ from course.quiz.types import REGISTRY
 
 FOLDER_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)$")
 LESSON_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
+LESSON_VARIANT_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.([a-z]{2})\.md$")  # 01-slug.ko.md
 
 
 @dataclass
@@ -38,6 +41,7 @@ class LoadedLesson:
     front: LessonFrontMatter
     body: str
     body_line: int
+    variants: dict[str, LoadedLesson] = field(default_factory=dict)  # by locale: 01-slug.ko.md
 
 
 @dataclass
@@ -61,6 +65,7 @@ class LoadedModule:
     scenario: ScenarioSpec | None = None
     scenario_path: str | None = None
     linemaps: dict[str, LineMap] = field(default_factory=dict)
+    orphan_variants: list[LoadedLesson] = field(default_factory=list)  # NN-slug.ko.md without NN-slug.md
 
 
 @dataclass
@@ -147,25 +152,49 @@ def _load_lessons(course: LoadedCourse, module: LoadedModule, folder: Path) -> N
     files = sorted(folder.glob("*.md")) if folder.is_dir() else []
     if not files:
         course.problems.append(Problem(course.display(folder), None, "a module needs at least one lesson in lessons/"))
+    variants: list[tuple[str, Path]] = []
     for path in files:
         display = course.display(path)
+        variant = LESSON_VARIANT_NAME.match(path.name)
+        if variant and variant.group(3) in CONTENT_LOCALES:
+            variants.append((variant.group(3), path))
+            continue
         match = LESSON_NAME.match(path.name)
         if not match:
-            course.problems.append(Problem(display, None, "lesson files are named NN-<slug>.md"))
+            locales = ", ".join(CONTENT_LOCALES)
+            course.problems.append(Problem(display, None, "lesson files are named NN-<slug>.md "
+                                                          f"(or NN-<slug>.<locale>.md for {locales})"))
             continue
-        try:
-            data, linemap, body, body_line = split_front_matter(path.read_text(encoding="utf-8"), display)
-        except ContentError as exc:
-            course.problems.append(exc.problem)
-            continue
-        except UnicodeDecodeError:
-            course.problems.append(Problem(display, None, "not UTF-8 text"))
-            continue
-        front, problems = validate(LessonFrontMatter, data if data is not None else {}, display, linemap)
-        course.problems.extend(problems)
-        if front is not None:
-            module.lessons.append(LoadedLesson(match.group(2), display, front, body, body_line))
-            module.linemaps[display] = linemap
+        lesson = _load_lesson(course, module, path, match.group(2))
+        if lesson is not None:
+            module.lessons.append(lesson)
+    by_file = {Path(lesson.path).name: lesson for lesson in module.lessons}
+    for locale, path in variants:
+        lesson = _load_lesson(course, module, path, LESSON_VARIANT_NAME.match(path.name).group(2))
+        english = by_file.get(path.name.replace(f".{locale}.md", ".md"))
+        if lesson is not None and english is not None:
+            english.variants[locale] = lesson
+        elif lesson is not None:
+            module.orphan_variants.append(lesson)
+
+
+def _load_lesson(course: LoadedCourse, module: LoadedModule, path: Path, slug: str) -> LoadedLesson | None:
+    """Read one lesson file (English or a variant) and validate its front matter."""
+    display = course.display(path)
+    try:
+        data, linemap, body, body_line = split_front_matter(path.read_text(encoding="utf-8"), display)
+    except ContentError as exc:
+        course.problems.append(exc.problem)
+        return None
+    except UnicodeDecodeError:
+        course.problems.append(Problem(display, None, "not UTF-8 text"))
+        return None
+    front, problems = validate(LessonFrontMatter, data if data is not None else {}, display, linemap)
+    course.problems.extend(problems)
+    if front is None:
+        return None
+    module.linemaps[display] = linemap
+    return LoadedLesson(slug, display, front, body, body_line)
 
 
 def _load_questions(course: LoadedCourse, module: LoadedModule, path: Path) -> None:
@@ -191,7 +220,17 @@ def _load_questions(course: LoadedCourse, module: LoadedModule, path: Path) -> N
             course.problems.append(Problem(display, linemap.line((*where, "type")),
                                            f"questions.{index}.type: '{kind}' is not a question type ({known})"))
             continue
+        raw = dict(raw)
+        variants = {locale: raw.pop(locale) for locale in CONTENT_LOCALES if locale in raw}
         spec, problems = validate(REGISTRY[kind].spec, raw, display, linemap, prefix=where)
         course.problems.extend(problems)
+        translations = {}
+        for locale, variant in variants.items():
+            checked, problems = validate(QuestionTranslation, variant if isinstance(variant, dict) else {},
+                                         display, linemap, prefix=(*where, locale))
+            course.problems.extend(problems)
+            if checked is not None:
+                translations[locale] = checked.model_dump()
         if spec is not None:
-            module.questions.append(LoadedQuestion(spec.model_dump(), display, linemap.line(where)))
+            # Variants stay inside the question's data: {"ko": {prompt, explanation, choices}}.
+            module.questions.append(LoadedQuestion(spec.model_dump() | translations, display, linemap.line(where)))

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from course.content.checks import check_course
-from course.content.loader import LoadedCourse
+from course.content.loader import LoadedCourse, LoadedLesson
 from course.models import ContentVersion, Lesson, Module, Question
 
 
@@ -77,6 +77,7 @@ def _build_version(course: LoadedCourse) -> ContentVersion:
                 slug=lesson.slug, position=index, title=lesson.front.title, minutes=lesson.front.minutes,
                 content_note=(lesson.front.content_note or "").strip() or None, body_markdown=lesson.body,
                 objectives=lesson.front.objectives, sources=lesson.front.sources,
+                translations={locale: _lesson_text(variant) for locale, variant in lesson.variants.items()},
             ))
         for index, question in enumerate(loaded.questions, start=1):
             data = question.data
@@ -85,6 +86,12 @@ def _build_version(course: LoadedCourse) -> ContentVersion:
             ))
         version.modules.append(module)
     return version
+
+
+def _lesson_text(lesson: LoadedLesson) -> dict:
+    """The words of a lesson variant as stored beside the English lesson."""
+    return {"title": lesson.front.title, "content_note": (lesson.front.content_note or "").strip() or None,
+            "body_markdown": lesson.body}
 
 
 def live_version(session: Session) -> ContentVersion | None:

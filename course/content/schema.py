@@ -86,6 +86,25 @@ class LessonFrontMatter(Strict):
     content_note: str | None = None
 
 
+# Locales a lesson or question may carry a variant for (docs/authoring.md, "Translations").
+CONTENT_LOCALES = ("ko",)
+
+
+class ChoiceTranslation(Strict):
+    """A question choice in another language."""
+
+    text: str = Field(min_length=1)
+    feedback: str = Field(min_length=1)
+
+
+class QuestionTranslation(Strict):
+    """A question's words in another language; choices in the same order as the English ones."""
+
+    prompt: str = Field(min_length=1)
+    explanation: str = Field(min_length=1)
+    choices: list[ChoiceTranslation] = Field(min_length=1)
+
+
 class ScenarioChoice(Strict):
     """One option at a scenario decision."""
 

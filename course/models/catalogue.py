@@ -83,6 +83,8 @@ class Lesson(Model):
     body_markdown: Mapped[str] = mapped_column(Text)
     objectives: Mapped[list] = mapped_column(default=list)
     sources: Mapped[list] = mapped_column(default=list)
+    # Variants by locale, e.g. {"ko": {"title": ..., "content_note": ..., "body_markdown": ...}}.
+    translations: Mapped[dict] = mapped_column(default=dict, server_default="{}")
 
     module: Mapped[Module] = relationship(back_populates="lessons")
 

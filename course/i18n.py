@@ -1,0 +1,127 @@
+"""Interface language: choosing the locale per request and the language switch in the footer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request, session
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, format_time, get_locale
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import event
+from sqlalchemy.orm.attributes import set_committed_value
+from wtforms import HiddenField, StringField
+
+from course.auth.views import safe_next
+from course.extensions import db
+from course.models.catalogue import Lesson, Question
+from course.models.users import User
+
+bp = Blueprint("i18n", __name__)
+
+# Each language is named in itself, so people can find theirs whatever the page is in.
+LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
+SESSION_KEY = "locale"
+# The English interface keeps British conventions for dates and numbers (25 November 2026, 14:05).
+FORMATTING_LOCALES = {"en": "en_GB"}
+
+
+class LanguageForm(FlaskForm):
+    """The footer's language switch."""
+
+    locale = StringField()
+    next = HiddenField()
+
+
+def supported_locales() -> list[str]:
+    """The locales the interface is translated into."""
+    return list(current_app.config.get("LANGUAGES", ["en"]))
+
+
+def select_locale() -> str:
+    """The locale for this request: its language (see `chosen_language`) with its formatting conventions."""
+    language = chosen_language()
+    return FORMATTING_LOCALES.get(language, language)
+
+
+def chosen_language() -> str:
+    """A signed-in user's saved choice, then a visitor's session choice, then the browser's Accept-Language."""
+    supported = supported_locales()
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    if session.get(SESSION_KEY) in supported:
+        return session[SESSION_KEY]
+    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    """The interface language of this request ("en", "ko"), as used for `<html lang>`."""
+    locale = get_locale()
+    return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_locale(user: User | None, locale: str) -> None:
+    """Keep the choice in the session, and on the account when someone is signed in."""
+    session[SESSION_KEY] = locale
+    if user is not None:
+        user.locale = locale
+        db.session.flush()
+
+
+@bp.post("/language")
+def choose_language():
+    form = LanguageForm()
+    if not form.validate() or form.locale.data not in supported_locales():
+        abort(400)
+    remember_locale(current_user if current_user.is_authenticated else None, form.locale.data)
+    return redirect(safe_next(form.next.data))
+
+
+def _settle_locale() -> None:
+    """Choose the locale before any content loads, so loading never has to look up the user midway."""
+    get_locale()
+
+
+def register_i18n(app: Flask) -> None:
+    """Register the language switch and the locale-aware formatters for templates."""
+    app.register_blueprint(bp)
+    app.before_request(_settle_locale)
+    app.jinja_env.globals.update(
+        format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
+        format_percent=format_percent, format_time=format_time, language_names=LANGUAGE_NAMES,
+    )
+
+
+def question_in(data: dict, locale: str) -> dict:
+    """A question's data with its words in `locale` when it has that variant; keys and `correct` flags unchanged."""
+    variant = data.get(locale)
+    if not variant:
+        return data
+    choices = [choice | words for choice, words in zip(data["choices"], variant["choices"], strict=True)]
+    return data | {"prompt": variant["prompt"], "explanation": variant["explanation"], "choices": choices}
+
+
+def _content_locale() -> str | None:
+    """The request's locale when content may have a variant in it; None outside requests or in English."""
+    if not has_request_context():
+        return None
+    language = current_language()
+    return language if language != current_app.config["BABEL_DEFAULT_LOCALE"] else None
+
+
+# Published content is immutable (a new version replaces it, nothing edits it), so a lesson or question
+# loaded for a Korean page can show its Korean words in place of the English ones: every page, list and
+# export then reads the same attributes whatever the language, and grading, which reads only the choices'
+# order and `correct` flags, cannot be affected (content check requires one variant choice per choice).
+@event.listens_for(Lesson, "load")
+def _show_lesson_variant(lesson: Lesson, _context) -> None:
+    locale = _content_locale()
+    variant = (lesson.translations or {}).get(locale) if locale else None
+    for name in ("title", "content_note", "body_markdown"):
+        if variant and name in variant:
+            set_committed_value(lesson, name, variant[name])
+
+
+@event.listens_for(Question, "load")
+def _show_question_variant(question: Question, _context) -> None:
+    locale = _content_locale()
+    if locale and locale in question.data:
+        set_committed_value(question, "data", question_in(question.data, locale))
