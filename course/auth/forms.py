@@ -7,27 +7,33 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from course.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, is_common_password
 from course.auth.services import find_user_by_email
 from course.extensions import db
-
-MIN_PASSWORD_LENGTH = 12
 
 
 class LoginForm(FlaskForm):
     """Sign in with email and password."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))
 
 
+def not_common(form, field) -> None:
+    """Refuse passwords on the shipped common-password list (NIST SP 800-63B); no composition rules."""
+    if field.data and is_common_password(field.data):
+        raise ValidationError(_l("This password is too common and easy to guess. Choose another."))
+
+
 def new_password_field(label) -> PasswordField:
-    """A password field with the length rule and its hint."""
+    """A password field with the length and common-password rules and its hint."""
     return PasswordField(
         label,
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024,
-                                           message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))],
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
+                                           message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)),
+                    not_common],
         description=_l("At least %(n)d characters. A few unrelated words make a strong password.",
                        n=MIN_PASSWORD_LENGTH),
     )
@@ -65,3 +71,19 @@ class SetPasswordForm(FlaskForm):
     password = new_password_field(_l("New password"))
     confirm = confirm_password_field()
     submit = SubmitField(_l("Set password and sign in"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Ask for a one-time password link by email."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ChangePasswordForm(FlaskForm):
+    """Change one's own password; the current one is required."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    password = new_password_field(_l("New password"))
+    confirm = confirm_password_field()
+    submit = SubmitField(_l("Change password"))

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from course.auth.lockout import clear_lockout, is_locked, record_failure
 from course.models import Role, User
 
 # Argon2id with the library's RFC 9106 "low memory" defaults; tests use cheap parameters.
@@ -56,16 +57,32 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user if `password` is theirs and the account is active; None otherwise.
 
     Rehashes the password when the hashing parameters have changed since it was stored.
+    A paused account (see `lockout`) is refused without checking the password; a wrong password
+    counts towards the pause. The caller cannot tell these cases apart, so neither can the visitor.
     """
     user = find_user_by_email(session, email)
-    if user is None:
-        _verify(_DUMMY_HASH, password)
+    stored_hash = user.password_hash if user is not None else _DUMMY_HASH
+    refused = user is None or is_locked(user)
+    # End the read before the deliberately slow hash, so no database lock (SQLite takes its write lock at
+    # the start of a POST) is held while hashing. Nothing has been written yet; `user` reloads on use.
+    session.rollback()
+    matches = _verify(stored_hash, password)
+    if refused:
         return None
-    if not _verify(user.password_hash, password) or not user.active:
+    if not matches:
+        record_failure(session, user)
         return None
+    if not user.active:
+        return None
+    clear_lockout(user)
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def check_password(user: User, password: str) -> bool:
+    """Whether `password` is the user's current password (for re-authentication on the account page)."""
+    return _verify(user.password_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -1,22 +1,32 @@
-"""Registration, sign-in and sign-out."""
+"""Registration, sign-in and sign-out, password links and the account page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from course.audit import record_event
-from course.auth.forms import LoginForm, RegisterForm, SetPasswordForm
-from course.auth.services import authenticate, create_user, hash_password
-from course.auth.tokens import find_usable_token, use_token
-from course.extensions import db
+from course.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, SetPasswordForm
+from course.auth.lockout import clear_lockout
+from course.auth.mail import mail_configured, send_reset_link
+from course.auth.services import authenticate, check_password, create_user, find_user_by_email, hash_password
+from course.auth.tokens import find_usable_token, new_password_token, use_token
+from course.extensions import db, limiter
 from course.models import User
+from course.settings import academy_name
 
 bp = Blueprint("auth", __name__)
+
+RESET_LINK_LIFETIME = timedelta(hours=1)
+# Per address, POSTs only; generous enough for a classroom behind one NAT address (lockout is per account).
+auth_limit = limiter.limit(
+    lambda: current_app.config.get("AUTH_RATE_LIMIT", "20/minute;200/hour"), methods=["POST"],
+    error_message=lambda: _("Too many attempts from your address. Please wait a few minutes and try again."))
 
 
 def load_user(user_id: str) -> User | None:
@@ -40,42 +50,91 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def start_session(user: User, remember: bool = False) -> None:
+    """Sign `user` in on a fresh session: nothing from before sign-in carries over (session fixation)."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def _bump_session_version(user: User) -> None:
+    db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(user, ["session_version"])
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@auth_limit
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learn.dashboard"))
     form = RegisterForm()
     if form.validate_on_submit():
         user = create_user(db.session, email=form.email.data, name=form.name.data, password=form.password.data)
-        login_user(user)
+        start_session(user)
         flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
         return redirect(url_for("learn.dashboard"))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@auth_limit
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
+        target = safe_next(request.args.get("next"))
         user = authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")))
-        form.form_errors.append(_("That email and password do not match an active account."))
+            start_session(user, remember=form.remember.data)
+            return redirect(target)
+        # The failed-attempt count must survive this 422 response, which otherwise rolls back.
+        db.session.commit()
+        form.form_errors.append(_("That email and password do not match an active account. "
+                                  "After several failed attempts, sign-in pauses for a few minutes."))
     return render_template("auth/login.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    _bump_session_version(current_user)  # the old session cookie and any remember-me cookie stop working
     logout_user()
+    session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@auth_limit
+def forgot_password():
+    if not mail_configured():
+        return render_template("auth/forgot_password.html", form=None)
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(db.session, form.email.data)
+        if user is not None and user.active:
+            _send_reset(user)
+        flash(_("If an active account uses that address, we have sent it a link to choose a new password. "
+                "The link works once, within an hour."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+def _send_reset(user: User) -> None:
+    token, row = new_password_token(user.id, purpose="reset")
+    row.expires_at = row.created_at + RESET_LINK_LIFETIME
+    db.session.add(row)
+    db.session.flush()
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("auth.set_password", token=token)
+    try:
+        send_reset_link(user.email, user.name, link, academy_name(db.session))
+    except OSError:  # smtplib errors are OSErrors: the visitor sees the same message either way
+        current_app.logger.exception("Could not send a password-reset email")
+
+
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
+@auth_limit
 def set_password(token: str):
     row = find_usable_token(db.session, token)
     if row is None:
@@ -87,8 +146,28 @@ def set_password(token: str):
         user = db.session.get(User, row.user_id)
         user.password_hash = hash_password(form.password.data)
         user.session_version += 1  # any other session for this account stops working
+        clear_lockout(user)
         record_event(db.session, user, "user.password_set", "user", user.id, via=row.purpose)
-        login_user(user)
+        start_session(user)
         flash(_("Your password is set. Welcome, %(name)s.", name=user.name), "success")
         return redirect(url_for("learn.dashboard"))
-    return render_template("auth/set_password.html", form=form), 422 if form.errors else 200
+    return render_template("auth/set_password.html", form=form, purpose=row.purpose), 422 if form.errors else 200
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+@auth_limit
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if check_password(current_user, form.current.data):
+            user = current_user._get_current_object()
+            user.password_hash = hash_password(form.password.data)
+            _bump_session_version(user)  # signs out every other session of this account
+            clear_lockout(user)
+            record_event(db.session, user, "user.password_changed", "user", user.id)
+            start_session(user)
+            flash(_("Your password is changed. Other devices have been signed out."), "success")
+            return redirect(url_for("auth.account"))
+        form.current.errors.append(_("That is not your current password."))
+    return render_template("account/index.html", form=form), 422 if form.errors else 200

@@ -1,0 +1,185 @@
+"""Property test: random and hostile values posted to every form never cause a 500, and a rejection
+(4xx) always explains itself and changes nothing in the database."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from course.auth.tokens import new_password_token
+from course.extensions import db
+from course.models import Model, Role
+from tests.conftest import csrf_token, signed_in
+from tests.test_certificates import complete_course
+
+NAME = re.compile(r'<(?:input|select|textarea|button)[^>]*\bname="([^"]+)"')
+# Sign-in failures are counted on purpose even though the answer is a 422 (per-account lockout).
+NOT_COMPARED = {("users", "failed_logins"), ("users", "locked_until")}
+
+HOSTILE = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8", categories=["Cc", "Cf", "Zs", "Zl", "Zp"]), max_size=20),
+    st.binary(max_size=40),  # not UTF-8 at all
+    st.sampled_from(["", " ", "0", "-1", "1e309", "NaN", "99999999999999999999999", "2026-02-30", "true",
+                     "<script>alert(1)</script>", "' OR 1=1 --", "\x00", "../../etc/passwd", "%00", "[]", "{}",
+                     "A" * 200_000]),
+)
+FIELD = st.one_of(st.none(), HOSTILE, st.lists(HOSTILE, min_size=2, max_size=3))  # missing, one, or repeated
+
+
+@dataclass(frozen=True)
+class Target:
+    """A form: who posts it, where, and the page it is on."""
+
+    name: str
+    role: str
+    post: str
+    page: str
+    upload: bool = False
+
+
+def _targets(ids: dict) -> list[Target]:
+    c, a, r, u, s, t = ids["cohort"], ids["attempt"], ids["run"], ids["trainee"], ids["serial"], ids["token"]
+    return [
+        Target("register", "visitor", "/register", "/register"),
+        Target("sign-in", "visitor", "/login", "/login"),
+        Target("set-password", "visitor", f"/set-password/{t}", f"/set-password/{t}"),
+        Target("account", "trainee", "/account", "/account"),
+        Target("lesson-complete", "trainee", "/modules/basics/lessons/first/complete",
+               "/modules/basics/lessons/first?note=read"),
+        Target("quiz-attempt", "trainee", f"/attempts/{a}", f"/attempts/{a}"),
+        Target("scenario-decision", "trainee", f"/scenario-runs/{r}", f"/scenario-runs/{r}"),
+        Target("cohort-create", "trainer", "/trainer/cohorts/new", "/trainer/cohorts/new"),
+        Target("cohort-edit", "trainer", f"/trainer/cohorts/{c}/edit", f"/trainer/cohorts/{c}/edit"),
+        Target("invite", "trainer", f"/trainer/cohorts/{c}/invite", f"/trainer/cohorts/{c}/invite"),
+        Target("co-trainer", "trainer", f"/trainer/cohorts/{c}/trainers", f"/trainer/cohorts/{c}"),
+        Target("csv-import", "trainer", f"/trainer/cohorts/{c}/import", f"/trainer/cohorts/{c}/import", upload=True),
+        Target("admin-role", "admin", f"/admin/users/{u}/role", "/admin/users"),
+        Target("admin-active", "admin", f"/admin/users/{u}/active", "/admin/users"),
+        Target("admin-settings", "admin", "/admin/settings", "/admin/settings"),
+        Target("certificate-revoke", "admin", f"/admin/certificates/{s}/revoke", f"/admin/certificates/{s}"),
+        Target("verify-form", "visitor", "/verify", "/verify"),
+        Target("credential-upload", "visitor", "/verify", "/verify", upload=True),
+    ]
+
+
+def _world(app, make_user, make_cohort) -> tuple[dict, dict]:
+    """Accounts, a cohort, an open quiz attempt, a scenario run, a certificate and a password link."""
+    admin, trainer = make_user(Role.ADMIN), make_user(Role.TRAINER)
+    trainee, learner = make_user(Role.TRAINEE), make_user(Role.TRAINEE)
+    cohort = make_cohort(trainer, members=[trainee])
+    clients = {"visitor": app.test_client(), "admin": signed_in(app, admin), "trainer": signed_in(app, trainer)}
+    graduate = signed_in(app, learner)
+    complete_course(graduate, app)
+    with app.app_context():
+        from course.models import Certificate  # noqa: PLC0415
+        serial = db.session.scalar(select(Certificate.serial))
+        token, row = new_password_token(trainee.id, "set")
+        db.session.add(row)
+        db.session.commit()
+    clients["trainee"] = signed_in(app, trainee)
+    quiz = clients["trainee"].post("/modules/basics/quiz/start",
+                                   data={"csrf_token": csrf_token(clients["trainee"], "/modules/basics/quiz")})
+    attempt = int(re.search(r"/attempts/(\d+)", quiz.headers["Location"]).group(1))
+    run_page = clients["trainee"].post("/modules/practice/scenario/start",
+                                      data={"csrf_token": csrf_token(clients["trainee"], "/modules/practice/scenario")})
+    run = int(re.search(r"/scenario-runs/(\d+)", run_page.headers["Location"]).group(1))
+    ids = {"cohort": cohort.id, "attempt": attempt, "run": run, "trainee": trainee.id, "serial": serial,
+           "token": token}
+    return clients, ids
+
+
+def snapshot(app) -> str:
+    """A digest of every row of every table (bar the sign-in failure counters)."""
+    digest = hashlib.sha256()
+    with app.app_context():
+        for table in Model.metadata.sorted_tables:
+            columns = [c for c in table.columns if (table.name, c.name) not in NOT_COMPARED]
+            for row in db.session.execute(select(*columns).order_by(*table.primary_key.columns)):
+                digest.update(repr(tuple(row)).encode())
+            digest.update(table.name.encode())
+    return digest.hexdigest()
+
+
+def _as_bytes(value) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogatepass")
+
+
+def _post(client, target: Target, token: str, fields: dict, upload: bytes | None):
+    if target.upload:
+        data = {name: _as_bytes(v[0] if isinstance(v, list) else v).decode("latin-1")
+                for name, v in fields.items() if v is not None}
+        name = "file" if "import" in target.post else "credential_file"
+        data.update({"csrf_token": token, name: (io.BytesIO(upload or b""), "upload.csv")})
+        return client.post(target.post, data=data, content_type="multipart/form-data")
+    pairs = [("csrf_token", token)]
+    for name, value in fields.items():
+        for one in value if isinstance(value, list) else ([] if value is None else [value]):
+            pairs.append((name, _as_bytes(one)))
+    return client.post(target.post, data=urlencode(pairs), content_type="application/x-www-form-urlencoded")
+
+
+@pytest.fixture
+def fuzz_app(make_app):
+    return make_app(AUTH_RATE_LIMIT="100000/minute", VERIFY_RATE_LIMIT="100000/minute")
+
+
+TARGET_NAMES = [t.name for t in _targets({k: 1 for k in ("cohort", "attempt", "run", "trainee", "serial", "token")})]
+
+
+@pytest.mark.parametrize("target_name", TARGET_NAMES)
+def test_no_form_input_causes_a_500_or_a_half_change(fuzz_app, make_user, make_cohort, target_name):
+    clients, ids = _world(fuzz_app, make_user, make_cohort)
+    target = next(t for t in _targets(ids) if t.name == target_name)
+    client = clients[target.role]
+    page = client.get(target.page)
+    assert page.status_code == 200, (target.page, page.status_code)
+    names = sorted(set(NAME.findall(page.get_data(as_text=True))) - {"csrf_token"}) or ["value"]
+    token = csrf_token(client, target.page)
+
+    @settings(max_examples=20, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                     HealthCheck.data_too_large])
+    @given(fields=st.fixed_dictionaries({name: FIELD for name in names}),
+           extra=st.dictionaries(st.text(min_size=1, max_size=10), HOSTILE, max_size=2),
+           upload=st.one_of(st.binary(max_size=2000), st.sampled_from([
+               b"email,name\n<script>x</script>@a.example,\"<img src=x onerror=alert(1)>\"\n",
+               b"\xff\xfe\x00garbage", b"email,name,badge_number\n" + b"a,b,c\n" * 10])))
+    def check(fields, extra, upload):
+        before = snapshot(fuzz_app)
+        response = _post(client, target, token, {**extra, **fields}, upload)
+        assert response.status_code < 500, (target.name, response.status_code)
+        if response.status_code >= 400:
+            body = response.get_data(as_text=True)
+            assert re.search(r"error|not|too|please|could|must|enter|choose|invalid|expired|required", body,
+                             re.IGNORECASE), body[:500]
+            assert snapshot(fuzz_app) == before, (target.name, response.status_code)
+
+    check()
+
+
+def test_uploads_over_the_size_limits_are_refused(fuzz_app, make_user, make_cohort):
+    clients, ids = _world(fuzz_app, make_user, make_cohort)
+    trainer, visitor = clients["trainer"], clients["visitor"]
+    big_csv = b"email,name\n" + b"x@academy.example,X\n" * (2 * 1024 * 1024 // 20 + 10)
+    before = snapshot(fuzz_app)
+    response = trainer.post(f"/trainer/cohorts/{ids['cohort']}/import", content_type="multipart/form-data",
+                            data={"csrf_token": csrf_token(trainer, f"/trainer/cohorts/{ids['cohort']}/import"),
+                                  "file": (io.BytesIO(big_csv), "big.csv"), "output": "page"})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+    big_credential = b"e" * (64 * 1024 + 1)
+    response = visitor.post("/verify", content_type="multipart/form-data",
+                            data={"csrf_token": csrf_token(visitor, "/verify"),
+                                  "credential_file": (io.BytesIO(big_credential), "big.jwt")})
+    assert 400 <= response.status_code < 500
+    assert "64" in response.get_data(as_text=True) or "too large" in response.get_data(as_text=True).lower()
+    assert snapshot(fuzz_app) == before
