@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, request
-from flask_babel import get_locale
+from flask import Flask
 
 from course.admin.views import bp as admin_bp
 from course.auth.views import bp as auth_bp
@@ -18,11 +17,13 @@ from course.config import PROJECT_ROOT, check_production_safety, from_environmen
 from course.database import compare_server_default, configure_engine, render_migration_item
 from course.errors import register_error_handlers
 from course.extensions import alembic, babel, csrf, db, limiter, login_manager
+from course.i18n import current_language, register_i18n, select_locale
 from course.learn.markdown import render_markdown
 from course.learn.views import bp as learn_bp
 from course.main.views import bp as main_bp
 from course.quiz.views import bp as quiz_bp
 from course.scenarios.views import bp as scenarios_bp
+from course.security import init_security
 from course.settings import academy_name
 from course.trainer.report_views import bp as reports_bp
 from course.trainer.views import bp as trainer_bp
@@ -44,11 +45,13 @@ def create_app(config: dict | None = None) -> Flask:
     context["render_item"] = render_migration_item
     context["compare_server_default"] = compare_server_default
 
+    init_security(app)
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, scenarios_bp, certificates_bp, certificates_admin_bp,
                       trainer_bp, reports_bp, admin_bp):
         app.register_blueprint(blueprint)
+    register_i18n(app)
     register_request_hooks(app)
     register_error_handlers(app)
     register_cli(app)
@@ -63,15 +66,11 @@ def register_extensions(app: Flask) -> None:
     alembic.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.user_loader(load_user)
-
-
-def _select_locale() -> str:
-    return request.accept_languages.best_match(["en"]) or "en"
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -87,4 +86,4 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        return {"academy_name": academy_name(db.session), "current_locale": str(get_locale() or "en")}
+        return {"academy_name": academy_name(db.session), "current_locale": current_language()}

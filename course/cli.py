@@ -13,7 +13,9 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from course.auth.forms import MIN_PASSWORD_LENGTH
+from course.auth.passwords import is_common_password
 from course.auth.services import AccountError, create_user, find_user_by_email, normalise_email
+from course.backup import backup_command
 from course.certificates.cli import keys_cli
 from course.content.checks import check_course
 from course.content.curriculum import render_curriculum
@@ -101,6 +103,8 @@ def users_create(email: str, name: str, role: str) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if is_common_password(password):
+        raise click.ClickException("That password is on the list of common passwords. Choose another.")
     try:
         user = create_user(db.session, email=email, name=name, password=password, role=Role(role))
     except AccountError as exc:
@@ -143,6 +147,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(setup)
     app.cli.add_command(demo)
+    app.cli.add_command(backup_command)
 
 
 @click.command("demo")

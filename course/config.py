@@ -35,18 +35,35 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "ko"],
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         # Certificates: public verification is rate limited per address so serials cannot be enumerated.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "30/minute"),
         "CREDENTIAL_KEY_DIR": env.get("CREDENTIAL_KEY_DIR", ""),  # default: <instance>/keys
+        # Sign-in, registration and password links are rate limited per address (lockout is per account).
+        "AUTH_RATE_LIMIT": env.get("AUTH_RATE_LIMIT", "20/minute;200/hour"),
+        # Self-service password reset by email; without MAIL_SERVER, trainers and admins issue links.
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "1") == "1",
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", ""),
+        # Behind a reverse proxy: how many proxies set each X-Forwarded-* header (0 = do not trust them).
+        "PROXY_FIX_X_FOR": int(env.get("PROXY_FIX_X_FOR", "0")),
+        "PROXY_FIX_X_PROTO": int(env.get("PROXY_FIX_X_PROTO", "0")),
+        "PROXY_FIX_X_HOST": int(env.get("PROXY_FIX_X_HOST", "0")),
+        "PROXY_FIX_X_PREFIX": int(env.get("PROXY_FIX_X_PREFIX", "0")),
+        "LOG_FORMAT": env.get("LOG_FORMAT", "text"),
     }
 
 

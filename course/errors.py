@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from course.extensions import db
@@ -45,6 +48,14 @@ def register_error_handlers(app: Flask) -> None:
             db.session.rollback()
         return render_error(error.code or 500, error.description if _custom(error) else None)
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: Exception):
+        with contextlib.suppress(Exception):  # the connection may be gone: nothing to undo then
+            db.session.rollback()
+        app.logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
+        return unavailable_response()
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
@@ -55,3 +66,20 @@ def register_error_handlers(app: Flask) -> None:
 def _custom(error: HTTPException) -> bool:
     """Whether the view gave its own description (not Werkzeug's default)."""
     return error.description != type(error).description and not isinstance(error, InternalServerError)
+
+
+UNAVAILABLE_TEXT = ("The service is temporarily unavailable because its database cannot be reached. "
+                    "Nothing you submitted was saved. Please try again in a few minutes.")
+# Rendered without templates: the layout itself reads from the database.
+UNAVAILABLE_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Service unavailable"
+                    "</title><link rel=\"stylesheet\" href=\"/static/css/site.css\"></head><body><main "
+                    "class=\"panel narrow\"><h1>Service unavailable</h1><p>" + UNAVAILABLE_TEXT
+                    + "</p></main></body></html>")
+
+
+def unavailable_response():
+    """A 503 page or JSON body for when the database cannot be reached."""
+    headers = {"Retry-After": "30"}
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": UNAVAILABLE_TEXT, "status": 503}, 503, headers
+    return UNAVAILABLE_PAGE, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}

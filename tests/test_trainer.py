@@ -359,3 +359,25 @@ def test_a_streamed_export_releases_its_database_connection(app, make_user, trai
     with app.app_context():
         pool = db.engine.pool
         assert pool.checkedout() == 0, pool.status()
+
+
+def test_new_trainees_are_emailed_their_link_when_smtp_is_configured(make_app, make_user, make_cohort, monkeypatch):
+    from course.auth import mail
+    from tests.test_security_auth import FakeSMTP
+
+    FakeSMTP.sent = []
+    monkeypatch.setattr(mail, "SMTP", FakeSMTP)
+    app = make_app(MAIL_SERVER="smtp.example", PUBLIC_BASE_URL="https://dignity.example")
+    trainer = make_user(Role.TRAINER)
+    cohort = make_cohort(trainer, name="Mail cohort")
+    client = signed_in(app, trainer)
+    url = f"/trainer/cohorts/{cohort.id}/import"
+    assert "Email each new trainee" in client.get(url).get_data(as_text=True)
+    roster = "new@academy.example,Nora New\n"
+    response = post_form(client, url, {"file": (io.BytesIO(roster.encode()), "r.csv"), "output": "page",
+                                       "send_email": "y"}, content_type="multipart/form-data")
+    assert "the set-password link was emailed" in response.get_data(as_text=True)
+    [message] = FakeSMTP.sent
+    assert message["To"] == "new@academy.example"
+    assert "Mail cohort" in message.get_content()
+    assert re.search(r"https://dignity\.example/set-password/[\w-]+", message.get_content())

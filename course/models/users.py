@@ -35,6 +35,11 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Bumped when a password changes or an admin signs a user out: older sessions stop working.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Sign-in lockout: consecutive failures and the time before which sign-in is refused (always time-bound).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    # The interface language the user chose with the language switch; None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated accounts cannot sign in

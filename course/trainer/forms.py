@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import DateField, EmailField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, EmailField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
@@ -57,6 +57,7 @@ class ImportForm(FlaskForm):
         FileAllowed(["csv", "txt"], _l("Upload a .csv file.")),
         FileSize(MAX_IMPORT_BYTES, message=_l("The file is larger than 2 MB.")),
     ], description=_l("Columns: email, name, and optionally badge_number. A header row is allowed. UTF-8."))
+    send_email = BooleanField(_l("Email each new trainee their set-password link"))
     output = RadioField(_l("Show the result"), choices=[
         SelectChoice("page", _l("On this page")),
         SelectChoice("csv", _l("As a CSV download (includes set-password links)")),

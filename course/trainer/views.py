@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+import smtplib
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from course.audit import record_event
+from course.auth.mail import mail_configured, public_link, send_messages, welcome_message
 from course.auth.roles import staff_required
 from course.auth.tokens import new_password_token
 from course.certificates.services import certificate_history
@@ -16,6 +30,7 @@ from course.learn.services import course_progress, load_live_version
 from course.models import Cohort, CohortMember, QuizAttempt, ScenarioRun, User
 from course.quiz.review import objective_mastery
 from course.reports.charts import bar_chart, data_table, line_chart, score_bands
+from course.settings import academy_name
 from course.trainer.access import cohort_for, visible_cohorts
 from course.trainer.exports import csv_lines
 from course.trainer.forms import CohortForm, ConfirmForm, CoTrainerForm, ImportForm, InviteForm
@@ -156,17 +171,43 @@ def import_members(cohort_id: int):
         except RosterInvalid as exc:
             outcomes, status = [o for o in exc.outcomes if o.status == "error"], 422
         else:
-            outcomes = import_roster(db.session, current_user, cohort, rows,
-                                     lambda token: url_for("auth.set_password", token=token, _external=True))
+            emailing = form.send_email.data and mail_configured()
+            outcomes = import_roster(db.session, current_user, cohort, rows, set_password_link(emailing))
+            db.session.commit()  # the import is complete before any email or download starts
+            if emailing:
+                email_links(outcomes, cohort)
             if form.output.data == "csv":
                 header = ["row", "email", "name", "badge_number", "outcome", "message", "set_password_link"]
-                lines = csv_lines(header, ([o.row, o.email, o.name, o.badge_number, o.status, o.message,
-                                            o.set_password_url] for o in outcomes))
-                db.session.commit()  # the import is complete before the download starts
-                return csv_response(lines, f"cohort-{cohort.id}-import.csv")
+                return csv_response(csv_lines(header, ([o.row, o.email, o.name, o.badge_number, o.status, o.message,
+                                                        o.set_password_url] for o in outcomes)),
+                                    f"cohort-{cohort.id}-import.csv")
     elif form.errors:
         status = 422
-    return render_template("trainer/import.html", cohort=cohort, form=form, outcomes=outcomes), status
+    return render_template("trainer/import.html", cohort=cohort, form=form, outcomes=outcomes,
+                           can_email=mail_configured()), status
+
+
+def set_password_link(emailing: bool):
+    """How a new account's link is written: on PUBLIC_BASE_URL when it is emailed, else this site's address."""
+    if emailing:
+        return lambda token: public_link(url_for("auth.set_password", token=token))
+    return lambda token: url_for("auth.set_password", token=token, _external=True)
+
+
+def email_links(outcomes, cohort) -> None:
+    """Send each new account its link; note on each row whether it went."""
+    created = [o for o in outcomes if o.status == "created"]
+    messages = [welcome_message(o.email, o.name, o.set_password_url, academy_name(db.session), cohort.name)
+                for o in created]
+    try:
+        failed = send_messages(messages)
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.exception("Sending set-password emails failed")
+        flash(_("The emails could not be sent. The accounts are created: copy the links below instead."), "warning")
+        return
+    for outcome in created:
+        outcome.message = (_("New account; the email could not be delivered.") if outcome.email in failed
+                           else _("New account; the set-password link was emailed."))
 
 
 def csv_response(lines, filename: str) -> Response:

@@ -1,0 +1,96 @@
+"""Seed one of every page type and list, per role, the pages the accessibility tests visit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from course.certificates.serials import new_serial
+from course.extensions import db
+from course.models import Certificate, Role
+from tests.conftest import attempt_answers, post_form, signed_in
+from tests.test_certificates import complete_course
+
+
+@dataclass
+class Site:
+    """The seeded accounts and the page paths each role should be able to use."""
+
+    accounts: dict[Role, object]
+    pages: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+def start_attempt(client, module: str) -> int:
+    """Start a quiz attempt on `module` and return its id."""
+    quiz = f"/modules/{module}/quiz"
+    response = post_form(client, f"{quiz}/start", form_url=quiz)
+    return int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+
+
+def failed_attempt(client, app, module: str) -> int:
+    """Submit a wrong-answered attempt on `module`; returns its id."""
+    attempt_id = start_attempt(client, module)
+    data = {**attempt_answers(app, attempt_id, correct=False), "action": "submit"}
+    post_form(client, f"/attempts/{attempt_id}", data, form_url=f"/modules/{module}/quiz")
+    return attempt_id
+
+
+def scenario_run(client, decisions: list[tuple[str, int]]) -> int:
+    """Start the practice scenario and take `decisions`; returns the run id."""
+    intro = "/modules/practice/scenario"
+    response = post_form(client, f"{intro}/start", form_url=intro)
+    run_id = int(re.search(r"/scenario-runs/(\d+)", response.headers["Location"]).group(1))
+    for step, choice in decisions:
+        post_form(client, f"/scenario-runs/{run_id}", {"step": step, "choice": str(choice)}, form_url=intro)
+    return run_id
+
+
+def seed_site(server) -> Site:
+    """A trainee with a certificate and work in progress, a trainer with a cohort, and an admin."""
+    app = server.app
+    trainee = server.make_user(Role.TRAINEE, name="Tess Trainee")
+    late = server.make_user(Role.TRAINEE, name="Owen Overdue")
+    trainer = server.make_user(Role.TRAINER, name="Tara Trainer")
+    admin = server.make_user(Role.ADMIN, name="Ada Admin")
+    client = signed_in(app, trainee)
+    failed = failed_attempt(client, app, "basics")
+    debrief = scenario_run(client, [("one", 0), ("two", 0), ("three", 0)])
+    complete_course(client, app)
+    step = scenario_run(client, [("one", 1)])
+    in_progress = start_attempt(client, "basics")
+    with app.app_context():
+        serial = db.session.scalar(select(Certificate.serial).where(Certificate.user_id == trainee.id))
+    cohort = server.make_cohort(trainer, [trainee, late], "Spring intake", due_on=date.today() - timedelta(days=3))
+    learner = [
+        ("dashboard", "/"), ("module", "/modules/basics"), ("content-note", "/modules/basics/lessons/second"),
+        ("lesson", "/modules/basics/lessons/second?note=read"), ("quiz-intro", "/modules/basics/quiz"),
+        ("quiz-attempt", f"/attempts/{in_progress}"), ("quiz-result-failed", f"/attempts/{failed}/result"),
+        ("scenario-intro", "/modules/practice/scenario"), ("scenario-step", f"/scenario-runs/{step}"),
+        ("scenario-debrief", f"/scenario-runs/{debrief}"), ("review", "/review"), ("glossary", "/glossary"),
+        ("certificates", "/certificates"), ("certificate", f"/certificates/{serial}"),
+    ]
+    site = Site({Role.TRAINEE: trainee, Role.TRAINER: trainer, Role.ADMIN: admin})
+    site.pages["visitor"] = [
+        ("welcome", "/"), ("sign-in", "/login"), ("register-errors", "/register#submit"),
+        ("verify-form", "/verify"), ("verify-valid", f"/verify/{serial}"),
+        ("verify-not-found", f"/verify/{new_serial()}"), ("not-found", "/no-such-page"),
+    ]
+    site.pages["trainee"] = learner
+    site.pages["trainer"] = [
+        ("dashboard", "/"), ("trainer-index", "/trainer"), ("cohort-new", "/trainer/cohorts/new"),
+        ("cohort-matrix", f"/trainer/cohorts/{cohort}"),
+        ("cohort-overdue", f"/trainer/cohorts/{cohort}?filter=overdue"),
+        ("trainee-record", f"/trainer/cohorts/{cohort}/trainees/{trainee.id}"),
+        ("item-analysis", f"/trainer/cohorts/{cohort}/items"), ("import", f"/trainer/cohorts/{cohort}/import"),
+        ("invite", f"/trainer/cohorts/{cohort}/invite"), ("cohort-edit", f"/trainer/cohorts/{cohort}/edit"),
+    ]
+    site.pages["admin"] = [
+        ("admin-index", "/admin/"), ("users", "/admin/users"), ("settings", "/admin/settings"),
+        ("audit", "/admin/audit"), ("content-versions", "/admin/content"), ("all-items", "/admin/items"),
+        ("certificate-admin", "/admin/certificates"), ("certificate-admin-detail", f"/admin/certificates/{serial}"),
+        ("certificate-any", f"/certificates/{serial}"), ("glossary", "/glossary"),
+    ]
+    return site
