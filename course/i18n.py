@@ -118,6 +118,8 @@ def _show_lesson_variant(lesson: Lesson, _context) -> None:
     for name in ("title", "content_note", "body_markdown"):
         if variant and name in variant:
             set_committed_value(lesson, name, variant[name])
+    if variant:
+        lesson.content_lang = locale
 
 
 @event.listens_for(Question, "load")
@@ -125,3 +127,4 @@ def _show_question_variant(question: Question, _context) -> None:
     locale = _content_locale()
     if locale and locale in question.data:
         set_committed_value(question, "data", question_in(question.data, locale))
+        question.content_lang = locale

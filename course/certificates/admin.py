@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -68,5 +69,6 @@ def revoke(serial: str):
     except RevocationError as exc:
         flash(str(exc), "warning")
         return redirect(url_for("certificates_admin.manage", serial=certificate.serial))
-    flash(f"Certificate {certificate.serial} is revoked. The verification page shows it now.", "success")
+    flash(_("Certificate %(serial)s is revoked. The verification page shows it now.", serial=certificate.serial),
+          "success")
     return redirect(url_for("certificates_admin.manage", serial=certificate.serial))

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import jwt
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,15 +21,15 @@ from course.models import Certificate, CertificateStatus
 COMPACT_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 SERIAL_IN_ID = re.compile(r"/verify/([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}-[0-9A-Z])$")
 
-UNREADABLE = ("This is not a credential we can read. Upload the .jwt or .json file from the certificate page, "
+UNREADABLE = _l("This is not a credential we can read. Upload the .jwt or .json file from the certificate page, "
               "or paste its whole content.")
-NO_PROOF = ("This JSON carries no signature. Use the .json file downloaded from the certificate page: "
+NO_PROOF = _l("This JSON carries no signature. Use the .json file downloaded from the certificate page: "
             "it holds its signature under “proof”.")
-UNKNOWN_KEY = ("The signature does not match any key this academy publishes: the credential was not issued "
+UNKNOWN_KEY = _l("The signature does not match any key this academy publishes: the credential was not issued "
                "here, or its signing key was withdrawn.")
-BAD_SIGNATURE = ("The signature does not match: the credential was changed after it was issued, "
+BAD_SIGNATURE = _l("The signature does not match: the credential was changed after it was issued, "
                  "or it was not issued by this academy.")
-TEXT_CHANGED = "The signature does not match the text: the JSON was changed after it was signed."
+TEXT_CHANGED = _l("The signature does not match the text: the JSON was changed after it was signed.")
 
 
 class CredentialUnreadable(ValueError):
@@ -48,7 +51,7 @@ class CredentialCheck:
 
 
 def _date(moment: datetime) -> str:
-    return moment.strftime("%d %B %Y")
+    return format_date(moment, "long")
 
 
 def read_presented(text: str) -> tuple[str, dict | None]:
@@ -76,8 +79,9 @@ def _verified_claims(token: str, keys: KeyStore) -> dict:
     except jwt.DecodeError as exc:
         raise CredentialUnreadable(UNREADABLE) from exc
     if header.get("alg") != ALGORITHM:
-        raise CredentialUnreadable(f"The credential is signed with {header.get('alg')!s}, not {ALGORITHM}: "
-                                   "it was not issued by this academy.")
+        raise CredentialUnreadable(_("The credential is signed with %(alg)s, not %(expected)s: "
+                                     "it was not issued by this academy.", alg=str(header.get("alg")),
+                                     expected=ALGORITHM))
     key = keys.public_keys().get(str(header.get("kid")))
     if key is None:
         raise CredentialUnreadable(UNKNOWN_KEY)
@@ -104,16 +108,16 @@ def check_credential(session: Session, text: str, keys: KeyStore, expected_issue
     if body is not None and body != {k: v for k, v in claims.items() if k not in REGISTERED_CLAIMS}:
         check.problems.append(TEXT_CHANGED)
     if claims["iss"] != expected_issuer:
-        check.problems.append(f"Wrong issuer: the credential names {claims['iss']} as its issuer; this academy "
-                              f"is {expected_issuer}.")
+        check.problems.append(_("Wrong issuer: the credential names %(named)s as its issuer; this academy "
+                                "is %(expected)s.", named=claims["iss"], expected=expected_issuer))
         return check
     valid_from = datetime.fromtimestamp(claims["nbf"], UTC)
     if now < valid_from:
-        check.problems.append(f"Not valid yet: it is valid from {_date(valid_from)}.")
+        check.problems.append(_("Not valid yet: it is valid from %(date)s.", date=_date(valid_from)))
     match = SERIAL_IN_ID.search(str(claims["jti"]))
     certificate = session.scalar(select(Certificate).where(Certificate.serial == match.group(1))) if match else None
     if certificate is None:
-        check.problems.append("No certificate with this credential's serial exists at this academy.")
+        check.problems.append(_("No certificate with this credential's serial exists at this academy."))
         return check
     check.certificate = certificate
     check.problems.extend(status_problems(certificate, claims, now))
@@ -124,12 +128,14 @@ def status_problems(certificate: Certificate, claims: dict, now: datetime) -> li
     """What the live record says against the certificate: revoked, superseded or expired."""
     status = certificate.status_at(now)
     if status == CertificateStatus.REVOKED:
-        reason = f": {certificate.revocation_reason}" if certificate.revocation_reason else "."
-        return [f"Revoked on {_date(certificate.revoked_at)}{reason}"]
+        if certificate.revocation_reason:
+            return [_("Revoked on %(date)s: %(reason)s", date=_date(certificate.revoked_at),
+                      reason=certificate.revocation_reason)]
+        return [_("Revoked on %(date)s.", date=_date(certificate.revoked_at))]
     if status == CertificateStatus.SUPERSEDED:
-        return [f"Superseded by a renewal on {_date(certificate.superseded_at)} (certificate "
-                f"{certificate.superseded_by.serial}); ask the holder for the current certificate."]
+        return [_("Superseded by a renewal on %(date)s (certificate %(serial)s); ask the holder for the current "
+                  "certificate.", date=_date(certificate.superseded_at), serial=certificate.superseded_by.serial)]
     expires = certificate.expires_at or (datetime.fromtimestamp(claims["exp"], UTC) if "exp" in claims else None)
     if expires is not None and now >= expires:
-        return [f"Expired on {_date(expires)}."]
+        return [_("Expired on %(date)s.", date=_date(expires))]
     return []

@@ -13,6 +13,8 @@ from course.models.base import Model, utcnow
 class ContentVersion(Model):
     """One published state of `modules/`, identified by the hash of its files."""
 
+    content_lang = "en"  # language of the words shown; the i18n load hook sets "ko" for a variant
+
     __tablename__ = "content_versions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,6 +39,8 @@ class ContentVersion(Model):
 
 class Module(Model):
     """A module as published in one content version."""
+
+    content_lang = "en"  # language of the words shown; the i18n load hook sets "ko" for a variant
 
     __tablename__ = "modules"
     __table_args__ = (UniqueConstraint("version_id", "slug"),)
@@ -70,6 +74,8 @@ class Module(Model):
 class Lesson(Model):
     """A lesson as published in one content version."""
 
+    content_lang = "en"  # language of the words shown; the i18n load hook sets "ko" for a variant
+
     __tablename__ = "lessons"
     __table_args__ = (UniqueConstraint("module_id", "slug"),)
 
@@ -91,6 +97,8 @@ class Lesson(Model):
 
 class Question(Model):
     """A quiz bank question as published in one content version."""
+
+    content_lang = "en"  # language of the words shown; the i18n load hook sets "ko" for a variant
 
     __tablename__ = "questions"
     __table_args__ = (UniqueConstraint("module_id", "key"),)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -91,7 +92,7 @@ def attempt(attempt_id: int):
     attempt = own_attempt(attempt_id)
     if finalize_if_overdue(db.session, attempt):
         flash(_("Time ran out at %(time)s UTC. Your attempt was graded on the answers saved by then.",
-                time=attempt.deadline_at.strftime("%H:%M")), "warning")
+                time=format_time(attempt.deadline_at, "short")), "warning")
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
     if attempt.is_submitted:
         if request.method == "POST":
