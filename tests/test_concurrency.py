@@ -75,3 +75,33 @@ def test_a_lesson_completed_in_several_tabs_at_once_has_one_record(app, make_use
     assert statuses == [302] * THREADS
     with app.app_context():
         assert db.session.scalar(select(func.count(LessonProgress.id))) == 1
+
+
+def test_joining_a_cohort_from_several_tabs_at_once_makes_one_membership(app, make_user, make_cohort):
+    from course.models import Cohort, CohortMember, Role
+
+    trainer = make_user(Role.TRAINER)
+    cohort = make_cohort(trainer)
+    with app.app_context():
+        code = db.session.get(Cohort, cohort.id).invite_code
+    user = make_user()
+    clients = signed_in_clients(app, user.email, THREADS)
+    statuses = race(clients, lambda c, t: c.post(f"/join/{code}", data={"csrf_token": t}))
+    assert statuses == [302] * THREADS
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CohortMember.id))) == 1
+
+
+def test_finishing_the_course_in_several_tabs_at_once_issues_one_certificate(app, make_user):
+    from course.models import Certificate
+    from tests.test_certificates import complete_module
+
+    user = make_user()
+    clients = signed_in_clients(app, user.email, THREADS)
+    complete_module(clients[0], app, "basics", ["first", "second"])
+    complete_module(clients[0], app, "practice", [])  # quiz passed; the last lesson is still to do
+    url = "/modules/practice/lessons/only/complete"
+    statuses = race(clients, lambda c, t: c.post(url, data={"csrf_token": t}))
+    assert set(statuses) == {302}
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Certificate.id))) == 1
