@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.models.base import Model, utcnow
@@ -48,7 +48,12 @@ class QuizAttempt(Model):
     """One attempt at a module's quiz, with the questions drawn for it."""
 
     __tablename__ = "quiz_attempts"
-    __table_args__ = (UniqueConstraint("user_id", "module_slug", "number"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "module_slug", "number"),
+        # At most one open attempt per trainee and module: settles two "start" clicks racing.
+        Index("uq_quiz_attempts_one_open", "user_id", "module_slug", unique=True,
+              postgresql_where=text("status = 'in_progress'"), sqlite_where=text("status = 'in_progress'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -106,7 +111,11 @@ class ScenarioRun(Model):
     """One play-through of a module's branching scenario: the path taken and its score."""
 
     __tablename__ = "scenario_runs"
-    __table_args__ = (UniqueConstraint("user_id", "module_slug", "number"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "module_slug", "number"),
+        Index("uq_scenario_runs_one_open", "user_id", "module_slug", unique=True,
+              postgresql_where=text("finished_at IS NULL"), sqlite_where=text("finished_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
