@@ -28,8 +28,8 @@ class GiftResult:
 
 
 def _protect(text: str) -> str:
-    for escape, placeholder in ESCAPES.items():
-        text = text.replace(escape, placeholder)
+    for escape, stand_in in ESCAPES.items():
+        text = text.replace(escape, stand_in)
     return text
 
 

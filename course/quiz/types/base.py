@@ -6,6 +6,7 @@ and its template `templates/quiz/types/<name>.html`.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,7 +42,7 @@ class QuestionSpec(BaseModel):
     source: str
 
 
-class QuestionType:
+class QuestionType(ABC):
     """Behaviour of one question type. Subclasses are stateless."""
 
     name: ClassVar[str]
@@ -59,17 +60,17 @@ class QuestionType:
         return form.getlist(field)
 
     @classmethod
+    @abstractmethod
     def parse(cls, values: list[str], choice_order: list[int]) -> list[int] | None:
         """Turn the submitted form values for a question into authored choice indexes.
 
         `values` are the displayed positions the trainee picked; None means unanswered.
         """
-        raise NotImplementedError  # pragma: no cover - every registered type overrides it
 
     @classmethod
+    @abstractmethod
     def grade(cls, data: dict, response: list[int] | None) -> float:
         """Credit from 0.0 to 1.0 for `response` to the question `data`."""
-        raise NotImplementedError  # pragma: no cover - every registered type overrides it
 
     @classmethod
     def correct_indexes(cls, data: dict) -> list[int]:
