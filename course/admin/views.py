@@ -12,9 +12,8 @@ from wtforms.fields.choices import SelectChoice
 
 from course.admin.forms import AuditFilterForm, RoleForm, SettingsForm
 from course.admin.services import AdminError, activate_version, change_role, set_active
-from course.audit import record_event
 from course.auth.roles import admin_required
-from course.auth.tokens import new_password_token
+from course.auth.tokens import issue_password_link
 from course.extensions import db
 from course.models import AuditEvent, ContentVersion, Module, Role, User
 from course.settings import save_settings, stored_settings
@@ -87,9 +86,7 @@ def password_link(user_id: int):
     user = _user(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    token, row = new_password_token(user.id, "reset" if user.has_password else "set", current_user, days=2)
-    db.session.add(row)
-    record_event(db.session, current_user, "user.password_link_issued", "user", user.id, purpose=row.purpose)
+    token = issue_password_link(db.session, current_user, user, days=2)
     flash(_("Password link for %(name)s (works once, for 48 hours; copy it now): %(link)s", name=user.name,
             link=url_for("auth.set_password", token=token, _external=True)), "success")
     return redirect(request.referrer or url_for("admin.users"))

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from course.audit import record_event
 from course.models import PasswordToken, User, utcnow
 
 SET_PASSWORD_DAYS = 14
@@ -44,3 +45,11 @@ def use_token(session: Session, row: PasswordToken, now: datetime | None = None)
         .values(used_at=now or utcnow()).execution_options(synchronize_session=False)
     ).rowcount
     return used == 1
+
+
+def issue_password_link(session: Session, actor: User, user: User, days: int = SET_PASSWORD_DAYS) -> str:
+    """Give `user` a one-time link (set, or reset if they have a password), audited; returns the token."""
+    token, row = new_password_token(user.id, "reset" if user.has_password else "set", actor, days=days)
+    session.add(row)
+    record_event(session, actor, "user.password_link_issued", "user", user.id, purpose=row.purpose)
+    return token

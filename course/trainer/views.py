@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from course.audit import record_event
 from course.auth.mail import mail_configured, public_link, send_messages, welcome_message
 from course.auth.roles import staff_required
-from course.auth.tokens import new_password_token
+from course.auth.tokens import issue_password_link
 from course.certificates.services import certificate_history
 from course.extensions import db
 from course.learn.services import course_progress, load_live_version
@@ -267,9 +267,7 @@ def password_link(cohort_id: int, user_id: int):
                                                           CohortMember.user_id == user_id)) or abort(404)
     if member.user.has_password:
         abort(409, _("This trainee has already set a password."))
-    token, row = new_password_token(member.user_id, "set", current_user)
-    db.session.add(row)
-    record_event(db.session, current_user, "user.password_link_issued", "user", member.user_id)
+    token = issue_password_link(db.session, current_user, member.user)
     flash(_("New set-password link (valid for 14 days; copy it now, it is not shown again): %(link)s",
             link=url_for("auth.set_password", token=token, _external=True)), "success")
     return redirect(url_for("trainer.trainee", cohort_id=cohort.id, user_id=user_id))
