@@ -2,9 +2,12 @@
 
     DATABASE_URL=… .venv/bin/python bench/locustfile.py setup      # accounts, a cohort, the course
     AUTH_RATE_LIMIT=100000/minute gunicorn app:app …                # every simulated user shares 127.0.0.1
-    .venv/bin/locust -f bench/locustfile.py --headless -u 205 -r 20 -t 60s --host http://127.0.0.1:8000
+    .venv/bin/locust -f bench/locustfile.py --headless -u 205 -r 5 -t 5m --host http://127.0.0.1:8000
     DATABASE_URL=… .venv/bin/python bench/locustfile.py check      # every submitted attempt stored once
 
+Users sign in as they are spawned. Once every one of them has signed in and opened the course, the
+statistics are reset and the measured window of $LOAD_SECONDS (default 60) begins; the run then stops by
+itself (-t is only a cap: if it ends the run first, no "ramp:" line is printed and the figures include the ramp).
 The run writes the attempt ids it saw graded to $LOAD_LOG (default /tmp/dignity-load-attempts.txt);
 `check` compares them with the database. See docs/performance.md.
 """
@@ -22,6 +25,7 @@ LOAD_LOG = Path(os.environ.get("LOAD_LOG", "/tmp/dignity-load-attempts.txt"))  #
 PASSWORD = "load test password 2026"  # noqa: S105 - throw-away accounts in a throw-away database
 TRAINEES = int(os.environ.get("LOAD_TRAINEES", "200"))  # fewer for a quick smoke run of the harness
 TRAINERS = 5
+MEASURED_SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CHOICE = re.compile(r'type="(?:radio|checkbox)"[^>]*name="(q\d+)" value="(\d+)"')
 ORDER = re.compile(r'<select[^>]*name="(q\d+)-(\d+)"')
@@ -30,10 +34,26 @@ MODULE = re.compile(r'href="(/modules/[^/"?#]+)"')
 ATTEMPT = re.compile(r"/attempts/(\d+)")
 
 if __name__ != "__main__":
+    import gevent
     from locust import HttpUser, between, events, task
 
     _trainee_ids, _trainer_ids = itertools.count(1), itertools.count(1)
     graded: list[int] = []
+    ready: list[bool] = []
+
+    def _ready(environment) -> None:
+        """Count users who have signed in and looked around; after the last, report the ramp and start measuring."""
+        ready.append(True)
+        if len(ready) != TRAINEES + TRAINERS:
+            return
+        stats, login = environment.stats, environment.stats.get("/login [POST]", "POST")
+        print(f"ramp: all {len(ready)} users signed in; sign-in median {login.median_response_time} ms, "
+              f"p95 {login.get_response_time_percentile(0.95)} ms, {stats.total.num_requests} requests, "
+              f"{stats.total.num_failures} failures. Measuring {MEASURED_SECONDS:g} s from now.", flush=True)
+        if stats.total.num_failures:
+            print("ramp failures:", {f"{e.method} {e.name}": e.occurrences for e in stats.errors.values()})
+        stats.reset_all()
+        gevent.spawn_later(MEASURED_SECONDS, environment.runner.quit)
 
     @events.test_stop.add_listener
     def _write_log(**_kwargs) -> None:
@@ -63,6 +83,12 @@ if __name__ != "__main__":
             self.lessons = sorted({lesson for module in modules
                                    for lesson in LESSON.findall(self.client.get(module, name="/modules/[m]").text)})
             self.lessons = self.lessons or ["/"]
+            self.modules = modules or ["/"]
+            _ready(self.environment)
+
+        @task(1)
+        def open_module(self) -> None:
+            self.client.get(random.choice(self.modules), name="/modules/[m]")  # noqa: S311
 
         @task(4)
         def read_lesson(self) -> None:
@@ -110,6 +136,7 @@ if __name__ != "__main__":
             self.sign_in(f"trainer{next(_trainer_ids)}@bench.example")
             cohorts = re.findall(r'href="(/trainer/cohorts/\d+)"', self.client.get("/trainer", name="/trainer").text)
             self.cohort = cohorts[0] if cohorts else "/trainer"
+            _ready(self.environment)
 
         @task
         def cohort_page(self) -> None:
