@@ -248,3 +248,21 @@ def test_no_database_transaction_is_open_while_the_password_hash_is_checked(app,
     assert auth.logout().status_code == 302
     assert auth.login(user.email, WRONG).status_code == 422
     assert seen == [False, False]
+
+
+def test_forgot_password_sends_at_most_three_links_an_hour_to_one_account(mail_app, make_user):
+    user = make_user()
+    for n in range(5):  # from different addresses, so only the per-account cap can stop it
+        client = mail_app.test_client()
+        response = post_form(client, "/forgot-password", {"email": user.email}, follow_redirects=True,
+                             environ_base={"REMOTE_ADDR": f"203.0.113.{n}"})
+        assert "If an active account uses that address" in response.get_data(as_text=True)
+    assert len(FakeSMTP.sent) == 3
+    with mail_app.app_context():
+        rows = db.session.scalars(select(PasswordToken)).all()
+        assert len(rows) == 3
+        for row in rows:  # an hour later the account can ask again
+            row.created_at -= timedelta(hours=1, seconds=1)
+        db.session.commit()
+    post_form(mail_app.test_client(), "/forgot-password", {"email": user.email})
+    assert len(FakeSMTP.sent) == 4

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from course.audit import record_event
 from course.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, SetPasswordForm
@@ -17,12 +17,13 @@ from course.auth.mail import mail_configured, send_reset_link
 from course.auth.services import authenticate, check_password, create_user, find_user_by_email, hash_password
 from course.auth.tokens import find_usable_token, new_password_token, use_token
 from course.extensions import db, limiter
-from course.models import User
+from course.models import PasswordToken, User, utcnow
 from course.settings import academy_name
 
 bp = Blueprint("auth", __name__)
 
 RESET_LINK_LIFETIME = timedelta(hours=1)
+RESET_EMAILS_PER_HOUR = 3  # per account, whoever asks: "forgot password" cannot be used to flood an inbox
 # Per address, POSTs only; generous enough for a classroom behind one NAT address (lockout is per account).
 auth_limit = limiter.limit(
     lambda: current_app.config.get("AUTH_RATE_LIMIT", "20/minute;200/hour"), methods=["POST"],
@@ -113,12 +114,23 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = find_user_by_email(db.session, form.email.data)
-        if user is not None and user.active:
+        if user is not None and user.active and _recent_resets(user) < RESET_EMAILS_PER_HOUR:
             _send_reset(user)
         flash(_("If an active account uses that address, we have sent it a link to choose a new password. "
                 "The link works once, within an hour."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+def _recent_resets(user: User) -> int:
+    """Self-service reset links sent to this account in the last hour (stored: every worker sees the same count).
+
+    Links an admin or trainer issued (created_by set) do not count: they are not emailed by this form.
+    """
+    since = utcnow() - timedelta(hours=1)
+    return db.session.scalar(select(func.count()).select_from(PasswordToken).where(
+        PasswordToken.user_id == user.id, PasswordToken.purpose == "reset", PasswordToken.created_by_id.is_(None),
+        PasswordToken.created_at > since))
 
 
 def _send_reset(user: User) -> None:
