@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,7 +38,11 @@ class QuizRecord:
 
 @dataclass
 class ModuleProgress:
-    """Where one trainee stands in one module. Built complete, then read: derived values are cached."""
+    """Where one trainee stands in one module.
+
+    Built complete, then read: the derived values are worked out once, when it is built. A cohort page builds
+    one per trainee and module (8,000 for 1,000 trainees), so they are plain attributes, not properties.
+    """
 
     module: Module
     completed_lessons: set[str] = field(default_factory=set)
@@ -48,43 +51,34 @@ class ModuleProgress:
     scenario: ScenarioRecord = field(default_factory=ScenarioRecord)
     # Set instead of the lesson sets when built from aggregates (cohort pages): (completed, any visited).
     lesson_tally: tuple[int, bool] | None = None
+    # Derived in __post_init__:
+    lessons_done: int = field(init=False, repr=False, compare=False)  # of this module's lessons as published now
+    started: bool = field(init=False, repr=False, compare=False)
+    scenario_counts: bool = field(init=False, repr=False, compare=False)  # is the scenario required?
+    steps_total: int = field(init=False, repr=False, compare=False)
+    steps_done: int = field(init=False, repr=False, compare=False)
+    status: str = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def lessons_done(self) -> int:
-        """Lessons of this module (as published now) that the trainee has completed."""
+    def __post_init__(self) -> None:
+        module, quiz, scenario = self.module, self.quiz, self.scenario
+        lessons = module.lessons
         if self.lesson_tally is not None:
-            return self.lesson_tally[0]
-        return len(self.completed_lessons & {lesson.slug for lesson in self.module.lessons})
-
-    @cached_property
-    def started(self) -> bool:
-        visited = self.lesson_tally[1] if self.lesson_tally is not None else bool(self.visited_lessons)
-        return visited or bool(self.quiz.attempts) or bool(self.scenario.runs)
-
-    @cached_property
-    def scenario_counts(self) -> bool:
-        """Whether the module's scenario is required for completion."""
-        return bool(self.module.scenario_required and self.module.scenario)
-
-    @cached_property
-    def steps_total(self) -> int:
-        return len(self.module.lessons) + 1 + int(self.scenario_counts)
-
-    @cached_property
-    def steps_done(self) -> int:
-        return self.lessons_done + int(self.quiz.passed) + int(self.scenario_counts and self.scenario.completed)
+            self.lessons_done, visited = self.lesson_tally
+        else:
+            self.lessons_done = len(self.completed_lessons & {lesson.slug for lesson in lessons})
+            visited = bool(self.visited_lessons)
+        self.started = visited or bool(quiz.attempts) or bool(scenario.runs)
+        self.scenario_counts = bool(module.scenario_required and module.scenario)
+        self.steps_total = len(lessons) + 1 + self.scenario_counts
+        self.steps_done = self.lessons_done + quiz.passed + (self.scenario_counts and scenario.completed)
+        if self.steps_done == self.steps_total:
+            self.status = COMPLETED
+        else:
+            self.status = IN_PROGRESS if self.started else NOT_STARTED
 
     @property
     def percent(self) -> int:
         return round(100 * self.steps_done / self.steps_total)
-
-    @cached_property
-    def status(self) -> str:
-        if self.steps_done == self.steps_total:
-            return COMPLETED
-        if self.started:
-            return IN_PROGRESS
-        return NOT_STARTED
 
     @property
     def is_complete(self) -> bool:

@@ -243,11 +243,14 @@ def _cell(value: object) -> str:
 
 
 def _element(tag: str, attrs: Mapping[str, object], *children: str | Markup) -> Markup:
-    """`<tag attrs>children</tag>`, with attribute values and text children escaped."""
-    attributes = Markup("").join(
-        Markup(' {}="{}"').format(name, _coord(value) if isinstance(value, float) else value)
-        for name, value in attrs.items()
+    """`<tag attrs>children</tag>`, with attribute values and text children escaped.
+
+    Built with escape() and str.join rather than Markup.format, which is several times slower: a cohort page
+    draws hundreds of elements. Tags and attribute names come from this module, never from input.
+    """
+    attributes = "".join(
+        f' {name}="{escape(_coord(value) if isinstance(value, float) else value)}"' for name, value in attrs.items()
     )
     if not children:
-        return Markup("<{}{}/>").format(tag, attributes)
-    return Markup("<{0}{1}>{2}</{0}>").format(tag, attributes, Markup("").join(escape(child) for child in children))
+        return Markup(f"<{tag}{attributes}/>")  # noqa: S704 - attribute values escaped above
+    return Markup(f"<{tag}{attributes}>{''.join(escape(child) for child in children)}</{tag}>")  # noqa: S704
