@@ -63,3 +63,20 @@ def test_a_revoked_certificate_pdf_says_so(client, app, trainee, make_user, auth
     revoke(client, cert.serial)
     _reader, text = pdf_text(client.get(f"/certificates/{cert.serial}/certificate.pdf"))
     assert "REVOKED on" in text
+
+
+def test_the_pdf_speaks_the_language_of_whoever_downloads_it(client, app, trainee):
+    cert = earn_certificate(client, app)
+    url = f"/certificates/{cert.serial}/certificate.pdf"
+    _reader, english = pdf_text(client.get(url, headers={"Accept-Language": "en"}))
+    assert "Certificate of Completion" in english
+    assert f"Issued {cert.issued_at.day} {cert.issued_at:%B %Y}" in english  # British order: 25 November 2026
+    assert "수료" not in english
+    korean_reader, korean = pdf_text(client.get(url, headers={"Accept-Language": "ko"}))
+    flat = re.sub(r"[\s\x00]", "", korean)
+    assert "다음과정을수료하였음을증명합니다" in flat
+    assert f"{cert.issued_at.year}년{cert.issued_at.month}월{cert.issued_at.day}일발급" in flat
+    assert "Certificate of Completion" not in korean
+    assert cert.serial in flat  # what was certified is printed unchanged
+    assert trainee.name.replace(" ", "") in flat
+    assert korean_reader.metadata.title == f"수료증 {cert.serial}"

@@ -1,4 +1,8 @@
-"""The certificate as a one-page A4 landscape PDF, with a QR code that opens its verification page."""
+"""The certificate as a one-page A4 landscape PDF, with a QR code that opens its verification page.
+
+The words and dates are in the language of the request that downloads it (English or Korean); the names,
+course title and modules are printed as they were certified.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,11 @@ from datetime import datetime
 from pathlib import Path
 
 import segno
+from flask_babel import format_date
+from flask_babel import gettext as _
 from fpdf import FPDF
 
+from course.i18n import current_language
 from course.models import Certificate, CertificateStatus
 
 FONTS = Path(__file__).parent / "fonts"
@@ -16,7 +23,8 @@ WIDTH, HEIGHT = 297, 210  # A4 landscape, millimetres
 
 
 def _date(moment: datetime) -> str:
-    return moment.strftime("%d %B %Y").lstrip("0")
+    """25 November 2026, or 2026년 11월 25일."""
+    return format_date(moment, "long")
 
 
 def _new_document(certificate: Certificate) -> FPDF:
@@ -28,11 +36,11 @@ def _new_document(certificate: Certificate) -> FPDF:
     # Hangul (and kana) come from Noto Serif CJK KR whenever the Latin font has no glyph.
     pdf.add_font("hangul", "", FONTS / "NotoSerifCJKkr-Regular-Hangul.otf")
     pdf.set_fallback_fonts(["hangul"], exact_match=False)
-    pdf.set_title(f"Certificate {certificate.serial}")
+    pdf.set_title(_("Certificate %(serial)s", serial=certificate.serial))
     pdf.set_author(certificate.academy_name)
-    pdf.set_subject(f"{certificate.course_title}: certificate of completion")
+    pdf.set_subject(_("%(course)s: certificate of completion", course=certificate.course_title))
     pdf.set_creator("Dignity training platform")
-    pdf.set_lang("en")
+    pdf.set_lang(current_language())
     pdf.add_page()
     return pdf
 
@@ -81,25 +89,26 @@ def _status_banner(pdf: FPDF, certificate: Certificate, now: datetime) -> None:
     status = certificate.status_at(now)
     if status == CertificateStatus.VALID:
         return
-    text, moment = {
-        CertificateStatus.REVOKED: ("REVOKED on {} (this certificate is not valid)", certificate.revoked_at),
-        CertificateStatus.SUPERSEDED: ("SUPERSEDED by a renewal on {} (this certificate is no longer current)",
-                                       certificate.superseded_at),
-        CertificateStatus.EXPIRED: ("EXPIRED on {}", certificate.expires_at),
-    }[status]
-    _centred(pdf, 18, text.format(_date(moment)), 10, "B", ALERT)
+    if status == CertificateStatus.REVOKED:
+        text = _("REVOKED on %(date)s (this certificate is not valid)", date=_date(certificate.revoked_at))
+    elif status == CertificateStatus.SUPERSEDED:
+        text = _("SUPERSEDED by a renewal on %(date)s (this certificate is no longer current)",
+                 date=_date(certificate.superseded_at))
+    else:
+        text = _("EXPIRED on %(date)s", date=_date(certificate.expires_at))
+    _centred(pdf, 18, text, 10, "B", ALERT)
 
 
 def _modules(pdf: FPDF, certificate: Certificate) -> None:
     pdf.set_text_color(*MUTED)
     pdf.set_font("serif", "B", 8.5)
     pdf.set_xy(24, 140)
-    pdf.cell(150, 5, "Modules completed, with best quiz score")
+    pdf.cell(150, 5, _("Modules completed, with best quiz score"))
     pdf.set_font("serif", "", 8.5)
     rows = (len(certificate.modules) + 1) // 2
     for index, module in enumerate(certificate.modules):
         column, row = divmod(index, rows) if rows else (0, 0)
-        score = f"{module['score']:.0f}%" if module.get("score") is not None else "completed"
+        score = f"{module['score']:.0f}%" if module.get("score") is not None else _("completed")
         text = f"{index + 1}. {module['title']}"
         while pdf.get_string_width(text) > 88 and len(text) > 8:
             text = text[:-2].rstrip() + "…"
@@ -114,24 +123,27 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str, now: datet
     _frame(pdf)
     _status_banner(pdf, certificate, now)
     _centred(pdf, 27, certificate.academy_name.upper(), 11, "B", ACCENT, spacing=1.2)
-    _centred(pdf, 40, "Certificate of Completion", 32, colour=ACCENT)
-    _centred(pdf, 68, "This certifies that", 12, colour=MUTED)
+    _centred(pdf, 40, _("Certificate of Completion"), 32, colour=ACCENT)
+    _centred(pdf, 68, _("This certifies that"), 12, colour=MUTED)
     _centred(pdf, 78, certificate.recipient_name, 30, max_width=230)
-    _centred(pdf, 96, "has completed the course", 12, colour=MUTED)
+    _centred(pdf, 96, _("has completed the course"), 12, colour=MUTED)
     _centred(pdf, 105, certificate.course_title, 18, "B", max_width=230)
     facts = []
     if certificate.credit_hours:
-        facts.append(f"{certificate.credit_hours:g} credit hours")
-    facts.append(f"Issued {_date(certificate.issued_at)}")
-    facts.append(f"Valid until {_date(certificate.expires_at)}" if certificate.expires_at else "Does not expire")
+        facts.append(_("%(hours)s credit hours", hours=f"{certificate.credit_hours:g}"))
+    facts.append(_("Issued %(date)s", date=_date(certificate.issued_at)))
+    facts.append(_("Valid until %(date)s", date=_date(certificate.expires_at)) if certificate.expires_at
+                 else _("Does not expire"))
     _centred(pdf, 120, "  ·  ".join(facts), 12)
     _modules(pdf, certificate)
     _qr_code(pdf, verify_url, 236, 136, 34)
     pdf.set_font("serif", "", 7.5)
     pdf.set_text_color(*MUTED)
     pdf.set_xy(226, 171)
-    pdf.cell(54, 4, "Scan to check this certificate", align="C")
-    _centred(pdf, 181, f"Serial {certificate.serial}   ·   Verify at {verify_url}", 9.5, colour=INK, max_width=250)
-    _centred(pdf, 187, f"Issued by {certificate.academy_name} through the Dignity training platform · content "
-                       f"version {certificate.content_version.short_hash}", 7.5, colour=MUTED, max_width=250)
+    pdf.cell(54, 4, _("Scan to check this certificate"), align="C")
+    _centred(pdf, 181, _("Serial %(serial)s   ·   Verify at %(url)s", serial=certificate.serial, url=verify_url),
+             9.5, colour=INK, max_width=250)
+    _centred(pdf, 187, _("Issued by %(academy)s through the Dignity training platform · content version %(version)s",
+                         academy=certificate.academy_name, version=certificate.content_version.short_hash),
+             7.5, colour=MUTED, max_width=250)
     return bytes(pdf.output())
