@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course import create_app  # noqa: E402 - after the path tweak above
+from course import create_app, freeze_startup_objects  # noqa: E402 - after the path tweak above
 from course.auth.services import create_user  # noqa: E402
 from course.config import PROJECT_ROOT  # noqa: E402
 from course.content.publish import sync_content  # noqa: E402
@@ -86,6 +86,7 @@ def main() -> None:
         for size in args.sizes:
             print(f"N = {size:,}")
             app, cohort_id = build(size, Path(workdir))
+            freeze_startup_objects()  # as app.py does when serving
             timings, queries = measure(app, cohort_id, args.requests)
             ordered = sorted(timings)
             p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]

@@ -1,4 +1,9 @@
-"""The application shell: health check, error pages, configuration safety."""
+"""The application shell: health check, error pages, configuration safety, the serving entry point."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +55,16 @@ def test_production_starts_with_a_real_secret_key(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
     assert create_app().config["SECRET_KEY"] == "a-long-random-production-secret"
+
+
+def test_the_serving_entry_point_exempts_start_up_objects_from_garbage_collection(tmp_path):
+    # app.py is what gunicorn and `flask --app app` import; it runs in its own process here, since freezing
+    # the collector in the test process would keep every test's app alive.
+    script = "import gc, app; print(app.app.name, gc.get_freeze_count())"
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "CREDENTIAL_KEY_DIR": str(tmp_path / "keys")}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,  # noqa: S603
+                            cwd=Path(__file__).resolve().parent.parent, timeout=120, check=True)
+    name, frozen = result.stdout.split()
+    assert name == "course"
+    assert int(frozen) > 50_000
