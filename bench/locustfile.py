@@ -37,30 +37,22 @@ if __name__ != "__main__":
     import gevent
     from locust import HttpUser, between, events, task
 
-    _trainee_ids, _trainer_ids = itertools.count(1), itertools.count(1)
+    _trainee_ids, _trainer_ids, _ready_ids = itertools.count(1), itertools.count(1), itertools.count(1)
     graded: list[int] = []
-    ready: list[bool] = []
-    ramp_failures: list[int] = []  # kept apart: the statistics are reset when measuring starts
 
     def _ready(environment) -> None:
         """Count users who have signed in and looked around; after the last, report the ramp and start measuring."""
-        ready.append(True)
-        if len(ready) != TRAINEES + TRAINERS:
+        if next(_ready_ids) != TRAINEES + TRAINERS:
             return
         stats, login = environment.stats, environment.stats.get("/login [POST]", "POST")
-        print(f"ramp: all {len(ready)} users signed in; sign-in median {login.median_response_time} ms, "
+        print(f"ramp: all {TRAINEES + TRAINERS} users signed in; sign-in median {login.median_response_time} ms, "
               f"p95 {login.get_response_time_percentile(0.95)} ms, {stats.total.num_requests} requests, "
               f"{stats.total.num_failures} failures. Measuring {MEASURED_SECONDS:g} s from now.", flush=True)
         if stats.total.num_failures:
-            ramp_failures.append(stats.total.num_failures)
             print("ramp failures:", {f"{e.method} {e.name}": e.occurrences for e in stats.errors.values()})
+            environment.process_exit_code = 1  # the reset below would hide them from locust's own exit code
         stats.reset_all()
         gevent.spawn_later(MEASURED_SECONDS, environment.runner.quit)
-
-    @events.quitting.add_listener
-    def _fail_on_ramp_errors(environment, **_kwargs) -> None:
-        if ramp_failures:  # locust exits 1 on errors it still counts; make ramp errors count too
-            environment.process_exit_code = 1
 
     @events.test_stop.add_listener
     def _write_log(**_kwargs) -> None:
