@@ -1,4 +1,4 @@
-"""Load test: 200 trainees reading lessons and submitting quizzes, 5 trainers on cohort pages.
+"""Load test: 200 trainees reading lessons and submitting quizzes, 5 trainers on cohort pages and records.
 
     DATABASE_URL=… .venv/bin/python bench/locustfile.py setup      # accounts, a cohort, the course
     AUTH_RATE_LIMIT=100000/minute gunicorn app:app …                # every simulated user shares 127.0.0.1
@@ -91,7 +91,11 @@ if __name__ != "__main__":
 
         @task(4)
         def read_lesson(self) -> None:
-            self.client.get(random.choice(self.lessons), name="/modules/[m]/lessons/[l]")  # noqa: S311
+            # Past the content note, as a reader who chose to go on: the lesson body, whose GET records the visit.
+            url = random.choice(self.lessons) + "?note=read"  # noqa: S311
+            with self.client.get(url, name="/modules/[m]/lessons/[l]", catch_response=True) as response:
+                if response.ok and "/complete" not in response.text:
+                    response.failure("no lesson body (content note or another page)")
 
         @task(1)
         def take_quiz(self) -> None:
@@ -135,6 +139,8 @@ if __name__ != "__main__":
             self.sign_in(f"trainer{next(_trainer_ids)}@bench.example")
             cohorts = re.findall(r'href="(/trainer/cohorts/\d+)"', self.client.get("/trainer", name="/trainer").text)
             self.cohort = cohorts[0] if cohorts else "/trainer"
+            page = self.client.get(self.cohort, name="/trainer/cohorts/[id]").text
+            self.records = sorted(set(re.findall(r'href="(/trainer/cohorts/\d+/trainees/\d+)"', page))) or ["/trainer"]
             _ready(self.environment)
 
         @task
@@ -144,6 +150,11 @@ if __name__ != "__main__":
         @task
         def cohort_list(self) -> None:
             self.client.get("/trainer", name="/trainer")
+
+        @task
+        def trainee_record(self) -> None:
+            # Opening a record is audited: a GET that writes, like a lesson.
+            self.client.get(random.choice(self.records), name="/trainer/cohorts/[id]/trainees/[id]")  # noqa: S311
 
 
 def _app():

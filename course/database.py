@@ -2,20 +2,52 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import TypeVar
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import JSON, event
 from sqlalchemy.engine import Engine
 
 from course.models.base import UTCDateTime
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+View = TypeVar("View", bound=Callable)
+log = logging.getLogger(__name__)
+
+
+class UndeclaredWrite(RuntimeError):
+    """A GET view wrote to the database without being declared with `writes_on_get` (raised when testing)."""
+
+
+def writes_on_get(view: View) -> View:
+    """Declare that a GET view writes (a lesson visit, an audited download), so its transaction starts as a writer.
+
+    On SQLite a transaction that reads first and writes later cannot become a writer once another process has
+    committed since its read began (a stale WAL snapshot): SQLite answers "database is locked" at once and
+    busy_timeout never helps. Starting such requests with BEGIN IMMEDIATE makes them wait their turn instead.
+    """
+    view.writes_on_get = True
+    return view
+
+
+def request_may_write() -> bool:
+    """Whether the current request may write: any unsafe method, or a GET view declared with `writes_on_get`."""
+    if not has_request_context():
+        return False
+    if request.method not in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, "writes_on_get", False))
 
 
 def configure_engine(engine: Engine) -> None:
-    """Set up SQLite for concurrent use; PostgreSQL needs nothing extra."""
+    """Set up SQLite for concurrent use, and on every database refuse GET views that write undeclared."""
+    event.listen(engine, "before_cursor_execute", _check_declared_write)
     if engine.dialect.name != "sqlite":
         return
 
@@ -33,10 +65,22 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
         # A request that may write takes the write lock up front. A deferred transaction that
-        # reads and then writes can fail with SQLITE_BUSY when another writer got in between;
-        # BEGIN IMMEDIATE waits its turn (busy_timeout) instead.
-        writing = has_request_context() and request.method not in SAFE_METHODS
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        # reads and then writes fails at once with SQLITE_BUSY when another writer committed
+        # since its read began; BEGIN IMMEDIATE waits its turn (busy_timeout) instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if request_may_write() else "BEGIN")
+
+
+def _check_declared_write(_conn, _cursor, statement: str, _parameters, _context, _executemany) -> None:
+    """Catch a GET view that writes without `writes_on_get`: on SQLite it would fail under load.
+
+    Raises while testing, so the suite finds every such view on either database; in production it logs.
+    """
+    if (has_request_context() and request.method in SAFE_METHODS
+            and statement.lstrip()[:7].upper().startswith(WRITE_STATEMENTS) and not request_may_write()):
+        message = f"GET view {request.endpoint} writes to the database; declare it with @writes_on_get"
+        if current_app.testing:
+            raise UndeclaredWrite(message)
+        log.error(message)
 
 
 def render_migration_item(type_: str, obj, autogen_context):

@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import func, select
 
 from course.extensions import db
-from course.models import AttemptStatus, LessonProgress, QuizAttempt
+from course.models import AttemptStatus, LessonProgress, QuizAttempt, utcnow
 from tests.conftest import PASSWORD, attempt_answers, csrf_token
 
 THREADS = 5
@@ -105,3 +105,59 @@ def test_finishing_the_course_in_several_tabs_at_once_issues_one_certificate(app
     assert set(statuses) == {302}
     with app.app_context():
         assert db.session.scalar(select(func.count(Certificate.id))) == 1
+
+
+def test_a_lesson_opened_while_another_worker_commits_is_still_recorded(app, make_user, monkeypatch):
+    """Another worker commits between the lesson page's first read and its visit record.
+
+    On SQLite a transaction that began as a reader cannot then write (its snapshot is stale) and the page
+    answered 503; a GET that writes must start as a writer, so the other worker waits its turn instead.
+    """
+    import course.learn.views as learn_views
+
+    reader, other = make_user(), make_user()
+    client = signed_in_clients(app, reader.email, 1)[0]
+    other_done = threading.Event()
+    other_errors: list[BaseException] = []
+
+    def other_worker():
+        try:
+            with app.app_context(), db.engine.begin() as connection:
+                connection.execute(LessonProgress.__table__.insert().values(
+                    user_id=other.id, module_slug="basics", lesson_slug="second", visited_at=utcnow()))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            other_errors.append(exc)
+        other_done.set()
+
+    original = learn_views.record_lesson_visit
+
+    def record_after_another_commit(session, user, lesson):
+        thread = threading.Thread(target=other_worker)
+        thread.start()
+        other_done.wait(timeout=1)  # on SQLite it now waits for this request's write lock
+        original(session, user, lesson)
+
+    monkeypatch.setattr(learn_views, "record_lesson_visit", record_after_another_commit)
+    response = client.get("/modules/basics/lessons/first")
+    assert response.status_code == 200
+    assert other_done.wait(timeout=15)
+    assert not other_errors
+    with app.app_context():
+        visits = db.session.execute(select(LessonProgress.user_id, LessonProgress.lesson_slug)).all()
+    assert sorted(visits) == sorted([(reader.id, "first"), (other.id, "second")])
+
+
+def test_a_get_view_that_writes_without_declaring_it_is_caught_by_the_suite(app, caplog):
+    from course.database import writes_on_get
+
+    def delete_visits():
+        db.session.execute(LessonProgress.__table__.delete())
+        return "written"
+
+    app.add_url_rule("/probe/undeclared", "probe_undeclared", delete_visits)
+    app.add_url_rule("/probe/declared", "probe_declared", writes_on_get(lambda: delete_visits()))
+    client = app.test_client()
+    # While testing, the undeclared write fails the request (and so any test of that page) and says why.
+    assert client.get("/probe/undeclared").status_code == 500
+    assert "GET view probe_undeclared writes to the database; declare it with @writes_on_get" in caplog.text
+    assert client.get("/probe/declared").status_code == 200

@@ -36,6 +36,7 @@ from course.certificates.pdf import render_certificate_pdf
 from course.certificates.serials import SerialError, normalise_serial
 from course.certificates.services import certificate_history, find_certificate, fresh_passes, latest_certificate
 from course.certificates.verification import check_credential
+from course.database import writes_on_get
 from course.extensions import csrf, db, limiter
 from course.learn.services import load_live_version
 from course.models import Certificate, utcnow
@@ -97,6 +98,7 @@ def detail(serial: str):
 
 
 @bp.get("/certificates/<serial>/certificate.pdf")
+@writes_on_get
 @login_required
 def download_pdf(serial: str):
     """The certificate as a one-page PDF."""
@@ -107,6 +109,7 @@ def download_pdf(serial: str):
 
 
 @bp.get("/certificates/<serial>/credential.<any(jwt, json):file_format>")
+@writes_on_get
 @login_required
 def download_credential(serial: str, file_format: str):
     """The signed Open Badges credential, as .jwt or .json."""

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from course.certificates.notices import announce_certificate
 from course.certificates.services import issue_certificate_if_complete, latest_certificate
+from course.database import writes_on_get
 from course.extensions import db
 from course.learn.forms import CompleteLessonForm
 from course.learn.services import (
@@ -70,6 +71,7 @@ def module(slug: str):
 
 
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
+@writes_on_get
 @login_required
 def lesson(slug: str, lesson_slug: str):
     version, progress = live_course()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from course.certificates.notices import announce_certificate
 from course.certificates.services import issue_certificate_if_complete
+from course.database import writes_on_get
 from course.extensions import db
 from course.learn.services import course_progress, find_lesson, load_live_version
 from course.models import QuizAttempt, utcnow
@@ -87,6 +88,7 @@ def per_page(attempt: QuizAttempt) -> int:
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@writes_on_get
 @login_required
 def attempt(attempt_id: int):
     attempt = own_attempt(attempt_id)

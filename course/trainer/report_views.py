@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from course.audit import record_event
 from course.auth.roles import admin_required, staff_required
+from course.database import writes_on_get
 from course.extensions import db
 from course.learn.services import find_lesson, load_live_version
 from course.models import Cohort
@@ -48,6 +49,7 @@ def all_items():
 
 
 @bp.get("/trainer/cohorts/<int:cohort_id>/export/progress.csv")
+@writes_on_get
 @staff_required
 def export_progress(cohort_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)
@@ -59,6 +61,7 @@ def export_progress(cohort_id: int):
 
 
 @bp.get("/trainer/cohorts/<int:cohort_id>/export/attempts.csv")
+@writes_on_get
 @staff_required
 def export_attempts(cohort_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)
@@ -69,6 +72,7 @@ def export_attempts(cohort_id: int):
 
 
 @bp.get("/trainer/cohorts/<int:cohort_id>/export/items.csv")
+@writes_on_get
 @staff_required
 def export_items(cohort_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)

@@ -25,6 +25,7 @@ from course.auth.mail import mail_configured, public_link, send_messages, welcom
 from course.auth.roles import staff_required
 from course.auth.tokens import issue_password_link
 from course.certificates.services import certificate_history
+from course.database import writes_on_get
 from course.extensions import db
 from course.learn.services import course_progress, load_live_version
 from course.models import Cohort, CohortMember, QuizAttempt, ScenarioRun, User
@@ -226,6 +227,7 @@ def csv_response(lines, filename: str) -> Response:
 
 
 @bp.get("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>")
+@writes_on_get
 @staff_required
 def trainee(cohort_id: int, user_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)
