@@ -25,12 +25,12 @@ from sqlalchemy.engine import Engine
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from course import create_app, freeze_startup_objects  # noqa: E402 - after the path tweak above
-from course.auth.services import create_user  # noqa: E402
 from course.config import PROJECT_ROOT  # noqa: E402
 from course.content.publish import sync_content  # noqa: E402
+from course.core.accounts import create_user  # noqa: E402
+from course.core.catalogue import load_live_version  # noqa: E402
 from course.demo import seed_demo_cohort  # noqa: E402
 from course.extensions import alembic, db  # noqa: E402
-from course.learn.services import load_live_version  # noqa: E402
 from course.models import Role  # noqa: E402
 
 PASSWORD = "benchmark password 1"  # noqa: S105 - a throw-away account in a throw-away database

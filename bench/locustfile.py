@@ -168,9 +168,9 @@ def setup() -> None:
     """Migrate, publish modules/, create 200 trainees and 5 trainers sharing one cohort."""
     from datetime import date  # noqa: PLC0415
 
-    from course.auth.services import create_user, find_user_by_email, hash_password  # noqa: PLC0415
     from course.config import PROJECT_ROOT  # noqa: PLC0415
     from course.content.publish import sync_content  # noqa: PLC0415
+    from course.core.accounts import create_user, find_user_by_email, hash_password  # noqa: PLC0415
     from course.extensions import alembic, db  # noqa: PLC0415
     from course.models import Cohort, CohortMember, CohortTrainer, Role  # noqa: PLC0415
 

@@ -12,20 +12,22 @@ from course.admin.views import bp as admin_bp
 from course.auth.views import bp as auth_bp
 from course.auth.views import load_user
 from course.certificates.admin import bp as certificates_admin_bp
+from course.certificates.services import issue_certificate_if_complete
 from course.certificates.views import bp as certificates_bp
 from course.cli import register_cli
 from course.config import PROJECT_ROOT, check_production_safety, from_environment
+from course.core.completion import register_certifier
+from course.core.errors import register_error_handlers
+from course.core.i18n import current_language, register_i18n, select_locale
+from course.core.markdown import render_markdown
+from course.core.security import init_security
+from course.core.settings import academy_name
 from course.database import compare_server_default, configure_engine, render_migration_item
-from course.errors import register_error_handlers
 from course.extensions import alembic, babel, csrf, db, limiter, login_manager
-from course.i18n import current_language, register_i18n, select_locale
-from course.learn.markdown import render_markdown
 from course.learn.views import bp as learn_bp
 from course.main.views import bp as main_bp
 from course.quiz.views import bp as quiz_bp
 from course.scenarios.views import bp as scenarios_bp
-from course.security import init_security
-from course.settings import academy_name
 from course.trainer.report_views import bp as reports_bp
 from course.trainer.views import bp as trainer_bp
 
@@ -64,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, scenarios_bp, certificates_bp, certificates_admin_bp,
                       trainer_bp, reports_bp, admin_bp):
         app.register_blueprint(blueprint)
+    register_certifier(app, issue_certificate_if_complete)
     register_i18n(app)
     register_request_hooks(app)
     register_error_handlers(app)

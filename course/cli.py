@@ -12,18 +12,17 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from course.auth.forms import MIN_PASSWORD_LENGTH
-from course.auth.passwords import is_common_password
-from course.auth.services import AccountError, create_user, find_user_by_email, normalise_email
 from course.backup import backup_command
 from course.certificates.cli import keys_cli
 from course.content.checks import check_course
 from course.content.curriculum import render_curriculum
 from course.content.gift_cli import export_gift_command, import_gift
 from course.content.publish import ContentInvalid, sync_content
+from course.core.accounts import AccountError, create_user, find_user_by_email, normalise_email
+from course.core.catalogue import load_live_version
+from course.core.passwords import password_problem
 from course.demo import seed_demo_cohort
 from course.extensions import alembic, db
-from course.learn.services import load_live_version
 from course.models import UNUSABLE_PASSWORD, Role, User
 
 DEMO_ACCOUNTS = [
@@ -101,10 +100,9 @@ def users_create(email: str, name: str, role: str) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if is_common_password(password):
-        raise click.ClickException("That password is on the list of common passwords. Choose another.")
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
     try:
         user = create_user(db.session, email=email, name=name, password=password, role=Role(role))
     except AccountError as exc:

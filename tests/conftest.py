@@ -12,9 +12,9 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 
 from course import create_app
-from course.auth.services import create_user
 from course.config import testing_config
 from course.content.publish import sync_content
+from course.core.accounts import create_user
 from course.extensions import alembic, db
 from course.models import AttemptItem, Model, QuizAttempt, Role
 

@@ -3,8 +3,9 @@
 from sqlalchemy import func, select
 
 from course.certificates import services
+from course.core.catalogue import load_live_version
+from course.core.progress import course_progress
 from course.extensions import db
-from course.learn.services import course_progress, load_live_version
 from course.models import AuditEvent, Certificate, Role, User
 from tests.certificate_steps import (
     age_records,

@@ -45,7 +45,7 @@ def start_quiz(client, app, module: str) -> tuple[int, dict]:
 def test_a_failure_after_grading_but_before_commit_leaves_the_attempt_open(app, client, trainee, monkeypatch):
     attempt_id, answers = start_quiz(client, app, "basics")
     before = counts(app)
-    monkeypatch.setattr(quiz_views, "issue_certificate_if_complete", die)  # runs right after grading
+    monkeypatch.setattr(quiz_views, "certify_if_complete", die)  # runs right after grading
     response = post_form(client, f"/attempts/{attempt_id}", answers, form_url="/modules/basics/quiz")
     assert response.status_code == 500
     assert "Nothing you submitted was half-saved" in response.get_data(as_text=True)

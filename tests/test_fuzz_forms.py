@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from course.auth.tokens import new_password_token
+from course.core.password_links import new_password_token
 from course.extensions import db
 from course.models import Model, Role
 from tests.conftest import csrf_token, signed_in

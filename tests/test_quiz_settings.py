@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from course.auth.services import create_user
+from course.core.accounts import create_user
 from course.extensions import db
 from course.models import AttemptItem, QuizAttempt
 from course.quiz.practice import choose_objectives

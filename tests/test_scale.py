@@ -6,9 +6,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from course.core.catalogue import load_live_version
 from course.demo import seed_demo_cohort
 from course.extensions import db
-from course.learn.services import load_live_version
 from course.models import CohortMember, Role, User
 from tests.conftest import signed_in
 

@@ -6,7 +6,7 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from course.auth.services import create_user
+from course.core.accounts import create_user
 from course.extensions import db
 from course.models import Certificate, ScenarioRun
 from tests.conftest import FIXTURE_CONTENT, PASSWORD, post_form

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from course.auth import mail
+from course.core import mail
 from course.auth.lockout import FREE_FAILURES, LONGEST_PAUSE, pause_after
-from course.auth.tokens import new_password_token
+from course.core.password_links import new_password_token
 from course.extensions import db
 from course.models import PasswordToken, User, utcnow
 from tests.conftest import PASSWORD, AuthActions, post_form
@@ -237,13 +237,13 @@ def test_no_database_transaction_is_open_while_the_password_hash_is_checked(app,
     from course.auth import services  # noqa: PLC0415
 
     user = make_user()
-    real, seen = services._verify, []
+    real, seen = services.verify_password, []
 
     def watching(password_hash, password):
         seen.append(db.session.in_transaction())
         return real(password_hash, password)
 
-    monkeypatch.setattr(services, "_verify", watching)
+    monkeypatch.setattr(services, "verify_password", watching)
     assert auth.login(user.email).status_code == 302
     assert auth.logout().status_code == 302
     assert auth.login(user.email, WRONG).status_code == 422

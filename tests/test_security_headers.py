@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from course import config, create_app
+from course.core.security import CONTENT_SECURITY_POLICY
 from course.reports.charts import bar_chart, line_chart
-from course.security import CONTENT_SECURITY_POLICY
 from tests.conftest import FIXTURE_CONTENT, PASSWORD
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

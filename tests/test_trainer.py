@@ -362,7 +362,7 @@ def test_a_streamed_export_releases_its_database_connection(app, make_user, trai
 
 
 def test_new_trainees_are_emailed_their_link_when_smtp_is_configured(make_app, make_user, make_cohort, monkeypatch):
-    from course.auth import mail
+    from course.core import mail
     from tests.test_security_auth import FakeSMTP
 
     FakeSMTP.sent = []

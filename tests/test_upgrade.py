@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from course import create_app
-from course.auth.services import hash_password
 from course.config import testing_config as config_for_tests
+from course.core.accounts import hash_password
 from course.extensions import alembic, db
 from tests.conftest import FIXTURE_CONTENT, PASSWORD, post_form
 

@@ -1,12 +1,15 @@
-"""Admin operations on accounts and content. Each is audited; none commits."""
+"""Admin operations on accounts and content (each audited; none commits) and the queries behind the admin pages."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from course.audit import record_event
-from course.models import ContentVersion, Role, User
+from course.core.audit import record_event
+from course.core.pagination import Page, paginate
+from course.models import AuditEvent, ContentVersion, Module, Role, User
 
 
 class AdminError(ValueError):
@@ -56,3 +59,52 @@ def activate_version(session: Session, actor: User, version: ContentVersion) -> 
     record_event(session, actor, "content.activated", "content_version", version.short_hash)
     session.flush()
     return True
+
+
+def role_counts(session: Session) -> dict[str, int]:
+    """How many accounts hold each role."""
+    return dict(session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all())
+
+
+def find_users(session: Session, text: str, role: str, page: int, size: int) -> Page:
+    """Accounts whose name or email contains `text`, with `role` if it names one, by name."""
+    query = select(User).order_by(User.name, User.id)
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == role)
+    return paginate(session, query, page, size)
+
+
+def content_versions(session: Session) -> list[tuple[ContentVersion, int]]:
+    """Every content version, newest first, with its number of modules."""
+    return list(session.execute(
+        select(ContentVersion, func.count(Module.id)).outerjoin(Module, Module.version_id == ContentVersion.id)
+        .group_by(ContentVersion.id).order_by(ContentVersion.synced_at.desc(), ContentVersion.id.desc())
+    ).all())
+
+
+def live_version(session: Session) -> ContentVersion | None:
+    """The live content version, without its modules."""
+    return session.scalar(select(ContentVersion).where(ContentVersion.is_live))
+
+
+def audit_actions(session: Session) -> list[str]:
+    """The actions the audit log holds, in order."""
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def audit_events(session: Session, page: int, size: int, who: str = "", action: str = "",
+                 since: date | None = None, until: date | None = None) -> Page:
+    """Audit events with their actors, newest first, filtered by actor email, action and dates."""
+    query: Select = select(AuditEvent, User).outerjoin(User, User.id == AuditEvent.actor_id)
+    if who:
+        query = query.where(func.lower(User.email).like(f"%{who.strip().lower()}%"))
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if since:
+        query = query.where(AuditEvent.at >= datetime.combine(since, time.min, UTC))
+    if until:
+        query = query.where(AuditEvent.at <= datetime.combine(until, time.max, UTC))
+    return paginate(session, query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), page, size, rows=True)

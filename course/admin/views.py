@@ -2,48 +2,49 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
 from course.admin.forms import AuditFilterForm, RoleForm, SettingsForm
-from course.admin.services import AdminError, activate_version, change_role, set_active
-from course.auth.roles import admin_required
-from course.auth.tokens import issue_password_link
+from course.admin.services import (
+    AdminError,
+    activate_version,
+    audit_actions,
+    audit_events,
+    change_role,
+    content_versions,
+    find_users,
+    live_version,
+    role_counts,
+    set_active,
+)
+from course.core.forms import ConfirmForm
+from course.core.pagination import page_number
+from course.core.password_links import issue_password_link
+from course.core.roles import admin_required
+from course.core.settings import save_settings, stored_settings
 from course.extensions import db
-from course.models import AuditEvent, ContentVersion, Module, Role, User
-from course.settings import save_settings, stored_settings
-from course.trainer.forms import ConfirmForm
+from course.models import ContentVersion, Role, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
+AUDIT_PAGE_SIZE = 100
 
 
 @bp.get("/")
 @admin_required
 def index():
-    counts = dict(db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all())
-    return render_template("admin/index.html", counts=counts)
+    return render_template("admin/index.html", counts=role_counts(db.session))
 
 
 @bp.get("/users")
 @admin_required
 def users():
-    query = select(User).order_by(User.name, User.id)
-    q = request.args.get("q", "").strip()[:100]
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
-    role = request.args.get("role", "")
-    if role in {r.value for r in Role}:
-        query = query.where(User.role == role)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    found = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    return render_template("admin/users.html", users=found[:PAGE_SIZE], more=len(found) > PAGE_SIZE, page=page,
+    q, role = request.args.get("q", "").strip()[:100], request.args.get("role", "")
+    found = find_users(db.session, q, role, page_number(), PAGE_SIZE)
+    return render_template("admin/users.html", users=found.items, more=found.has_more, page=found.number,
                            q=q, role=role, roles=[r.value for r in Role], form=ConfirmForm())
 
 
@@ -95,11 +96,7 @@ def password_link(user_id: int):
 @bp.get("/content")
 @admin_required
 def content():
-    versions = db.session.execute(
-        select(ContentVersion, func.count(Module.id)).outerjoin(Module, Module.version_id == ContentVersion.id)
-        .group_by(ContentVersion.id).order_by(ContentVersion.synced_at.desc(), ContentVersion.id.desc())
-    ).all()
-    return render_template("admin/content.html", versions=versions, form=ConfirmForm())
+    return render_template("admin/content.html", versions=content_versions(db.session), form=ConfirmForm())
 
 
 @bp.post("/content/<int:version_id>/activate")
@@ -116,7 +113,7 @@ def activate(version_id: int):
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_required
 def settings():
-    live = db.session.scalar(select(ContentVersion).where(ContentVersion.is_live))
+    live = live_version(db.session)
     form = SettingsForm(data=stored_settings(db.session))
     if form.validate_on_submit():
         values = {name: (float(field.data) if name == "credit_hours" and field.data is not None else field.data)
@@ -132,21 +129,11 @@ def settings():
 @admin_required
 def audit():
     form = AuditFilterForm(request.args)
-    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    actions = audit_actions(db.session)
     form.action.choices = [SelectChoice("", _("Any action"))] + [SelectChoice(a, a) for a in actions]
-    query = select(AuditEvent, User).outerjoin(User, User.id == AuditEvent.actor_id)
-    if form.validate():
-        if form.who.data:
-            query = query.where(func.lower(User.email).like(f"%{form.who.data.strip().lower()}%"))
-        if form.action.data:
-            query = query.where(AuditEvent.action == form.action.data)
-        if form.since.data:
-            query = query.where(AuditEvent.at >= datetime.combine(form.since.data, time.min, UTC))
-        if form.until.data:
-            query = query.where(AuditEvent.at <= datetime.combine(form.until.data, time.max, UTC))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    events = db.session.execute(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                .offset((page - 1) * 100).limit(101)).all()
+    filters = ({"who": form.who.data or "", "action": form.action.data or "", "since": form.since.data,
+                "until": form.until.data} if form.validate() else {})
+    found = audit_events(db.session, page_number(), AUDIT_PAGE_SIZE, **filters)
     args = {key: value for key, value in request.args.items() if key != "page"}
-    return render_template("admin/audit.html", form=form, events=events[:100], more=len(events) > 100, page=page,
+    return render_template("admin/audit.html", form=form, events=found.items, more=found.has_more, page=found.number,
                            args=args)

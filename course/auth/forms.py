@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from course.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, is_common_password
-from course.auth.services import find_user_by_email
+from course.core.accounts import find_user_by_email
+from course.core.forms import confirm_password_field, new_password_field
+from course.core.passwords import MAX_PASSWORD_LENGTH
 from course.extensions import db
 
 
@@ -19,30 +20,6 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))
-
-
-def not_common(form, field) -> None:
-    """Refuse passwords on the shipped common-password list (NIST SP 800-63B); no composition rules."""
-    if field.data and is_common_password(field.data):
-        raise ValidationError(_l("This password is too common and easy to guess. Choose another."))
-
-
-def new_password_field(label) -> PasswordField:
-    """A password field with the length and common-password rules and its hint."""
-    return PasswordField(
-        label,
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
-                                           message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)),
-                    not_common],
-        description=_l("At least %(n)d characters. A few unrelated words make a strong password.",
-                       n=MIN_PASSWORD_LENGTH),
-    )
-
-
-def confirm_password_field() -> PasswordField:
-    """The field that repeats `password`."""
-    return PasswordField(_l("Repeat password"),
-                         validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
 
 
 class RegisterForm(FlaskForm):

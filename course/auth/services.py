@@ -1,56 +1,16 @@
-"""Accounts: creating users, hashing and checking passwords."""
+"""Signing in and out: passwords checked with lockout and rehashing, sessions tied to a version, new passwords."""
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
-from sqlalchemy import func, select
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from course.auth.lockout import clear_lockout, is_locked, record_failure
-from course.models import Role, User
-
-# Argon2id with the library's RFC 9106 "low memory" defaults; tests use cheap parameters.
-_HASHER = PasswordHasher()
-_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-# Checked against when an email is unknown, so sign-in takes as long either way.
-_DUMMY_HASH = _HASHER.hash("dummy-password-for-timing")
-
-
-class AccountError(ValueError):
-    """A request about an account that cannot be carried out, with a message for the user."""
-
-
-def _hasher() -> PasswordHasher:
-    return _FAST_HASHER if current_app.config.get("PASSWORD_HASH_FAST") else _HASHER
-
-
-def hash_password(password: str) -> str:
-    """An Argon2id hash of `password`."""
-    return _hasher().hash(password)
-
-
-def normalise_email(email: str) -> str:
-    """Emails are compared case-insensitively and without surrounding spaces."""
-    return email.strip().lower()
-
-
-def find_user_by_email(session: Session, email: str) -> User | None:
-    """The user with `email`, if any."""
-    return session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
-
-
-def create_user(session: Session, *, email: str, name: str, password: str,
-                role: Role = Role.TRAINEE) -> User:
-    """Create an account. Raises AccountError if the email is taken. Flushes, does not commit."""
-    if find_user_by_email(session, email) is not None:
-        raise AccountError("An account with that email already exists.")
-    user = User(email=normalise_email(email), name=name.strip(), password_hash=hash_password(password),
-                role=Role(role).value)
-    session.add(user)
-    session.flush()
-    return user
+from course.core.accounts import DUMMY_HASH, find_user_by_email, hash_password, needs_rehash, verify_password
+from course.core.audit import record_event
+from course.models import PasswordToken, User, utcnow
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -61,12 +21,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     counts towards the pause. The caller cannot tell these cases apart, so neither can the visitor.
     """
     user = find_user_by_email(session, email)
-    stored_hash = user.password_hash if user is not None else _DUMMY_HASH
+    stored_hash = user.password_hash if user is not None else DUMMY_HASH
     refused = user is None or is_locked(user)
     # End the read before the deliberately slow hash, so no database lock (SQLite takes its write lock at
     # the start of a POST) is held while hashing. Nothing has been written yet; `user` reloads on use.
     session.rollback()
-    matches = _verify(stored_hash, password)
+    matches = verify_password(stored_hash, password)
     if refused:
         return None
     if not matches:
@@ -75,18 +35,50 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if not user.active:
         return None
     clear_lockout(user)
-    if _hasher().check_needs_rehash(user.password_hash):
+    if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
 
-def check_password(user: User, password: str) -> bool:
-    """Whether `password` is the user's current password (for re-authentication on the account page)."""
-    return _verify(user.password_hash, password)
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The user a session names as "id:version", if that is still the account's session version."""
+    ident, _sep, version = session_id.partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = session.scalar(select(User).where(User.id == int(ident)))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
 
 
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher().verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+def end_sessions(session: Session, user: User) -> None:
+    """Make every session and remember-me cookie of `user` stop working (its session version moves on)."""
+    session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+                    .execution_options(synchronize_session=False))
+    session.refresh(user, ["session_version"])
+
+
+def set_new_password(session: Session, user: User, password: str, via: str | None = None) -> User:
+    """Give `user` a new password (from a link `via` its purpose, or changed on the account page).
+
+    Every other session of the account stops working, and any sign-in pause is lifted. Audited; flushes.
+    """
+    user.password_hash = hash_password(password)
+    end_sessions(session, user)
+    clear_lockout(user)
+    if via is None:
+        record_event(session, user, "user.password_changed", "user", user.id)
+    else:
+        record_event(session, user, "user.password_set", "user", user.id, via=via)
+    return user
+
+
+def recent_resets(session: Session, user: User) -> int:
+    """Self-service reset links sent to this account in the last hour (stored: every worker sees the same count).
+
+    Links an admin or trainer issued (created_by set) do not count: they are not emailed by the form.
+    """
+    since = utcnow() - timedelta(hours=1)
+    return session.scalar(select(func.count()).select_from(PasswordToken).where(
+        PasswordToken.user_id == user.id, PasswordToken.purpose == "reset", PasswordToken.created_by_id.is_(None),
+        PasswordToken.created_at > since))

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select, update
 
-from course.audit import record_event
 from course.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, SetPasswordForm
-from course.auth.lockout import clear_lockout
-from course.auth.mail import mail_configured, send_reset_link
-from course.auth.services import authenticate, check_password, create_user, find_user_by_email, hash_password
-from course.auth.tokens import find_usable_token, new_password_token, use_token
+from course.auth.services import authenticate, end_sessions, recent_resets, set_new_password, user_for_session
+from course.core.accounts import check_password, create_user, find_user_by_email
+from course.core.mail import mail_configured, send_reset_link
+from course.core.password_links import find_usable_token, new_password_token, use_token
+from course.core.security import safe_next
+from course.core.settings import academy_name
 from course.extensions import db, limiter
-from course.models import PasswordToken, User, utcnow
-from course.settings import academy_name
+from course.models import User
 
 bp = Blueprint("auth", __name__)
 
@@ -32,35 +30,13 @@ auth_limit = limiter.limit(
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login loader: the session names a user and the session version it was made for."""
-    ident, _sep, version = user_id.partition(":")
-    if not ident.isdigit() or not version.isdigit():
-        return None
-    user = db.session.scalar(select(User).where(User.id == int(ident)))
-    if user is None or user.session_version != int(version):
-        return None
-    return user
-
-
-def safe_next(target: str | None) -> str:
-    """A local path to go to after sign-in; anything pointing off the site goes home instead."""
-    if not target or "\\" in target:
-        return url_for("learn.dashboard")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("learn.dashboard")
-    return target
+    return user_for_session(db.session, user_id)
 
 
 def start_session(user: User, remember: bool = False) -> None:
     """Sign `user` in on a fresh session: nothing from before sign-in carries over (session fixation)."""
     session.clear()
     login_user(user, remember=remember)
-
-
-def _bump_session_version(user: User) -> None:
-    db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
-                       .execution_options(synchronize_session=False))
-    db.session.refresh(user, ["session_version"])
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -99,7 +75,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    _bump_session_version(current_user)  # the old session cookie and any remember-me cookie stop working
+    end_sessions(db.session, current_user)  # the old session cookie and any remember-me cookie stop working
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -114,23 +90,12 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = find_user_by_email(db.session, form.email.data)
-        if user is not None and user.active and _recent_resets(user) < RESET_EMAILS_PER_HOUR:
+        if user is not None and user.active and recent_resets(db.session, user) < RESET_EMAILS_PER_HOUR:
             _send_reset(user)
         flash(_("If an active account uses that address, we have sent it a link to choose a new password. "
                 "The link works once, within an hour."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
-
-
-def _recent_resets(user: User) -> int:
-    """Self-service reset links sent to this account in the last hour (stored: every worker sees the same count).
-
-    Links an admin or trainer issued (created_by set) do not count: they are not emailed by this form.
-    """
-    since = utcnow() - timedelta(hours=1)
-    return db.session.scalar(select(func.count()).select_from(PasswordToken).where(
-        PasswordToken.user_id == user.id, PasswordToken.purpose == "reset", PasswordToken.created_by_id.is_(None),
-        PasswordToken.created_at > since))
 
 
 def _send_reset(user: User) -> None:
@@ -155,11 +120,7 @@ def set_password(token: str):
     if form.validate_on_submit():
         if not use_token(db.session, row):
             abort(409, _("This link was just used. Sign in with the password you set."))
-        user = db.session.get(User, row.user_id)
-        user.password_hash = hash_password(form.password.data)
-        user.session_version += 1  # any other session for this account stops working
-        clear_lockout(user)
-        record_event(db.session, user, "user.password_set", "user", user.id, via=row.purpose)
+        user = set_new_password(db.session, db.session.get(User, row.user_id), form.password.data, via=row.purpose)
         start_session(user)
         flash(_("Your password is set. Welcome, %(name)s.", name=user.name), "success")
         return redirect(url_for("learn.dashboard"))
@@ -173,11 +134,7 @@ def account():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if check_password(current_user, form.current.data):
-            user = current_user._get_current_object()
-            user.password_hash = hash_password(form.password.data)
-            _bump_session_version(user)  # signs out every other session of this account
-            clear_lockout(user)
-            record_event(db.session, user, "user.password_changed", "user", user.id)
+            user = set_new_password(db.session, current_user._get_current_object(), form.password.data)
             start_session(user)
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.account"))

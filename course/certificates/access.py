@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from course.audit import record_event
+from course.core.access import trains
+from course.core.audit import record_event
 from course.models import Certificate, User
-from course.trainer.access import trains
 
 
 def can_view_certificate(session: Session, user: User, certificate: Certificate) -> bool:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from course.auth.roles import admin_required
 from course.certificates.forms import RevokeForm
 from course.certificates.serials import SerialError, normalise_serial
-from course.certificates.services import RevocationError, certificate_history, find_certificate, revoke_certificate
+from course.certificates.services import RevocationError, certificate_events, find_certificate, revoke_certificate
+from course.core.records import certificate_history
+from course.core.roles import admin_required
 from course.extensions import db
-from course.models import AuditEvent, Certificate, User, utcnow
+from course.models import Certificate, utcnow
 
 bp = Blueprint("certificates_admin", __name__, url_prefix="/admin/certificates")
 
@@ -25,12 +25,7 @@ def _certificate_or_404(serial: str) -> Certificate:
 
 
 def _render(certificate: Certificate, form: RevokeForm, status: int = 200):
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.target_type == "certificate", AuditEvent.target_id == certificate.serial)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(50)
-    ).all()
-    actor_ids = {event.actor_id for event in events if event.actor_id}
-    actors = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
+    events, actors = certificate_events(db.session, certificate)
     history = certificate_history(db.session, certificate.user)
     return render_template("certificates/admin.html", certificate=certificate, form=form, events=events,
                            actors=actors, history=history, now=utcnow()), status

@@ -7,9 +7,9 @@ import getpass
 import click
 from flask.cli import AppGroup
 
-from course.audit import record_event
-from course.auth.services import find_user_by_email
 from course.certificates.keys import key_store
+from course.core.accounts import find_user_by_email
+from course.core.audit import record_event
 from course.extensions import db
 from course.models import Role
 

@@ -14,7 +14,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from course.i18n import current_language
+from course.core.i18n import current_language
 from course.models import Certificate, CertificateStatus
 
 FONTS = Path(__file__).parent / "fonts"

@@ -12,19 +12,21 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from course.audit import record_event
 from course.certificates.serials import new_serial, normalise_serial
-from course.learn.services import CourseProgress
+from course.core.audit import record_event
+from course.core.progress import CourseProgress
+from course.core.records import latest_certificate
+from course.core.settings import CertificateTerms, certificate_terms
 from course.models import (
     AttemptPurpose,
     AttemptStatus,
+    AuditEvent,
     Certificate,
     ContentVersion,
     QuizAttempt,
     User,
     utcnow,
 )
-from course.settings import CertificateTerms, certificate_terms
 
 
 class RevocationError(Exception):
@@ -51,18 +53,6 @@ def subject_identity(email: str) -> tuple[str, str]:
     """A fresh salt and the Open Badges identity hash `sha256$hex(sha256(email + salt))`."""
     salt = secrets.token_hex(16)
     return salt, "sha256$" + hashlib.sha256((email + salt).encode()).hexdigest()
-
-
-def latest_certificate(session: Session, user: User) -> Certificate | None:
-    """The trainee's most recent certificate."""
-    return session.scalar(select(Certificate).where(Certificate.user_id == user.id)
-                          .order_by(Certificate.sequence.desc()).limit(1))
-
-
-def certificate_history(session: Session, user: User) -> list[Certificate]:
-    """All the trainee's certificates, newest first."""
-    return list(session.scalars(select(Certificate).where(Certificate.user_id == user.id)
-                                .order_by(Certificate.sequence.desc())))
 
 
 def fresh_passes(session: Session, user: User, since: datetime, module_slugs: list[str]) -> dict[str, FreshPass]:
@@ -162,3 +152,12 @@ def revoke_certificate(session: Session, certificate: Certificate, admin: User, 
     record_event(session, admin, "certificate.revoked", "certificate", certificate.serial,
                  public_reason=public_reason, internal_note=internal_note, holder_id=certificate.user_id)
     session.flush()
+
+
+def certificate_events(session: Session, certificate: Certificate, limit: int = 50) -> tuple[list, dict[int, User]]:
+    """The certificate's latest audit events, newest first, and their actors by id (two queries)."""
+    events = list(session.scalars(
+        select(AuditEvent).where(AuditEvent.target_type == "certificate", AuditEvent.target_id == certificate.serial)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
+    actor_ids = {event.actor_id for event in events if event.actor_id}
+    return events, {user.id: user for user in session.scalars(select(User).where(User.id.in_(actor_ids)))}

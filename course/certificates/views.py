@@ -34,13 +34,14 @@ from course.certificates.forms import CREDENTIAL_MAX_BYTES, CredentialForm
 from course.certificates.keys import key_store
 from course.certificates.pdf import render_certificate_pdf
 from course.certificates.serials import SerialError, normalise_serial
-from course.certificates.services import certificate_history, find_certificate, fresh_passes, latest_certificate
+from course.certificates.services import find_certificate, fresh_passes
 from course.certificates.verification import check_credential
+from course.core.catalogue import load_live_version
+from course.core.records import certificate_history, latest_certificate
+from course.core.settings import academy_name
 from course.database import writes_on_get
 from course.extensions import csrf, db, limiter
-from course.learn.services import load_live_version
 from course.models import Certificate, utcnow
-from course.settings import academy_name
 
 bp = Blueprint("certificates", __name__)
 

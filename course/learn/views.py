@@ -6,19 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from course.certificates.notices import announce_certificate
-from course.certificates.services import issue_certificate_if_complete, latest_certificate
+from course.core.catalogue import find_lesson, load_live_version
+from course.core.completion import announce_certificate, certify_if_complete
+from course.core.progress import course_progress
+from course.core.records import latest_certificate, objective_mastery
 from course.database import writes_on_get
 from course.extensions import db
 from course.learn.forms import CompleteLessonForm
-from course.learn.services import (
-    complete_lesson,
-    course_progress,
-    find_lesson,
-    load_live_version,
-    record_lesson_visit,
-)
-from course.quiz.review import objective_mastery
+from course.learn.services import complete_lesson, record_lesson_visit
 
 bp = Blueprint("learn", __name__)
 
@@ -102,7 +97,7 @@ def complete(slug: str, lesson_slug: str):
         abort(400)
     complete_lesson(db.session, current_user, lesson)
     progress = course_progress(db.session, current_user, version)
-    if announce_certificate(issue_certificate_if_complete(db.session, current_user, progress)):
+    if announce_certificate(certify_if_complete(db.session, current_user, progress)):
         return redirect(url_for("certificates.mine"))
     index = module.lessons.index(lesson)
     if index + 1 < len(module.lessons):

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from course.learn.services import CourseProgress
+from course.core.progress import CourseProgress
 from course.models import (
     AttemptItem,
     AttemptPurpose,
@@ -78,3 +78,10 @@ def start_practice_round(session: Session, user: User, progress: CourseProgress,
                           number=count + 1, pass_mark=0, started_at=utcnow())
     add_items(attempt, questions, rng)
     return insert_attempt(session, attempt, user)
+
+
+def recent_practice_rounds(session: Session, user: User, count: int = 10) -> list[QuizAttempt]:
+    """The trainee's latest practice rounds, newest first."""
+    return list(session.scalars(select(QuizAttempt).where(
+        QuizAttempt.user_id == user.id, QuizAttempt.purpose == AttemptPurpose.PRACTICE)
+        .order_by(QuizAttempt.number.desc()).limit(count)))

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Question, QuizAttempt, User
+from course.models import AttemptItem, QuizAttempt
 from course.quiz.types import get_type
 
 
@@ -60,34 +57,3 @@ def missed_objectives(attempt: QuizAttempt) -> list[dict]:
          "lessons": [lesson for lesson in module.lessons if objective["id"] in lesson.objectives]}
         for objective in module.objectives if objective["id"] in missed
     ]
-
-
-@dataclass
-class Mastery:
-    """How well a trainee has shown an objective in module quizzes: best and latest attempt, 0-100."""
-
-    best: float
-    latest: float
-
-
-def objective_mastery(session: Session, user: User, module_slug: str | None = None) -> dict[str, Mastery]:
-    """Per objective id: the best and the latest attempt's share of credit (one query)."""
-    query = (
-        select(QuizAttempt.id, QuizAttempt.submitted_at, Question.objective, AttemptItem.credit)
-        .join(AttemptItem, AttemptItem.attempt_id == QuizAttempt.id)
-        .join(Question, Question.id == AttemptItem.question_id)
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.status == AttemptStatus.SUBMITTED,
-               QuizAttempt.purpose == AttemptPurpose.QUIZ)
-        .order_by(QuizAttempt.submitted_at, QuizAttempt.id)
-    )
-    if module_slug is not None:
-        query = query.where(QuizAttempt.module_slug == module_slug)
-    per_attempt: dict[tuple[int, str], list[float]] = {}
-    for attempt_id, _submitted_at, objective, credit in session.execute(query):
-        per_attempt.setdefault((attempt_id, objective), []).append(credit or 0.0)
-    mastery: dict[str, Mastery] = {}
-    for (_attempt_id, objective), credits in per_attempt.items():  # in submission order
-        share = round(100 * sum(credits) / len(credits), 1)
-        previous = mastery.get(objective)
-        mastery[objective] = Mastery(best=max(share, previous.best) if previous else share, latest=share)
-    return mastery

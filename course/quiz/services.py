@@ -196,3 +196,16 @@ def submit_attempt(session: Session, attempt: QuizAttempt, form, items: list[Att
 def is_quiz_attempt(attempt: QuizAttempt) -> bool:
     """Whether the attempt counts towards completion (a module quiz, not practice)."""
     return attempt.purpose == AttemptPurpose.QUIZ
+
+
+def module_attempts(session: Session, user: User, module_slug: str) -> list[QuizAttempt]:
+    """Every attempt `user` made at the module's quiz, in order."""
+    return list(session.scalars(select(QuizAttempt).where(
+        QuizAttempt.user_id == user.id, QuizAttempt.module_slug == module_slug).order_by(QuizAttempt.number)))
+
+
+def record_answers(session: Session, attempt: QuizAttempt, form, items: list[AttemptItem], submit: bool) -> dict:
+    """Save the answers on one page, and grade the attempt if `submit`. Returns problems per field, if any."""
+    if submit:
+        return submit_attempt(session, attempt, form, items)
+    return save_responses(attempt, form, items)

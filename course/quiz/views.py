@@ -6,16 +6,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from course.certificates.notices import announce_certificate
-from course.certificates.services import issue_certificate_if_complete
+from course.core.catalogue import find_lesson, load_live_version
+from course.core.completion import announce_certificate, certify_if_complete
+from course.core.progress import course_progress
 from course.database import writes_on_get
 from course.extensions import db
-from course.learn.services import course_progress, find_lesson, load_live_version
 from course.models import QuizAttempt, utcnow
 from course.quiz.forms import AttemptForm, StartAttemptForm
-from course.quiz.practice import NothingToPractise, start_practice_round
+from course.quiz.practice import NothingToPractise, recent_practice_rounds, start_practice_round
 from course.quiz.review import missed_objectives, review, shows_correct_answers
 from course.quiz.services import (
     QuizUnavailable,
@@ -23,11 +22,11 @@ from course.quiz.services import (
     field_name,
     finalize_if_overdue,
     load_attempt,
+    module_attempts,
     page_count,
     page_items,
-    save_responses,
+    record_answers,
     start_attempt,
-    submit_attempt,
 )
 from course.quiz.types import ResponseError, get_type
 
@@ -51,10 +50,7 @@ def live_module(slug: str):
 
 def quiz_intro(slug: str, error: str | None = None, status: int = 200):
     version, module = live_module(slug)
-    attempts = db.session.scalars(
-        select(QuizAttempt).where(QuizAttempt.user_id == current_user.id, QuizAttempt.module_slug == slug)
-        .order_by(QuizAttempt.number)
-    ).all()
+    attempts = module_attempts(db.session, current_user, slug)
     settings = module.quiz_settings
     left = settings["max_attempts"] - len(attempts) if settings.get("max_attempts") else None
     progress = course_progress(db.session, current_user, version).for_module(slug)
@@ -87,51 +83,69 @@ def per_page(attempt: QuizAttempt) -> int:
     return PRACTICE_PAGE_SIZE if attempt.is_practice else attempt.module.quiz_settings.get("questions_per_page", 5)
 
 
-@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
-@writes_on_get
-@login_required
-def attempt(attempt_id: int):
-    attempt = own_attempt(attempt_id)
+def closed_attempt(attempt: QuizAttempt, posted: bool = False):
+    """The response for an attempt that can no longer be answered (time ran out, or submitted), or None."""
     if finalize_if_overdue(db.session, attempt):
         flash(_("Time ran out at %(time)s UTC. Your attempt was graded on the answers saved by then.",
                 time=format_time(attempt.deadline_at, "short")), "warning")
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    if attempt.is_submitted and posted:
+        return result_page(attempt, notice=_("This attempt was already submitted; nothing was changed."), status=409)
     if attempt.is_submitted:
-        if request.method == "POST":
-            notice = _("This attempt was already submitted; nothing was changed.")
-            return result_page(attempt, notice=notice, status=409)
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
-    size, pages = per_page(attempt), page_count(attempt, per_page(attempt))
-    page = min(max(request.values.get("page", 1, type=int) or 1, 1), pages)
-    items, problems = page_items(attempt, page, size), {}
-    if request.method == "POST":
-        if not AttemptForm().validate_on_submit():
-            abort(400)
-        action = request.form.get("action") or ("goto" if request.form.get("goto") else "save")
-        try:
-            if action == "submit":
-                problems = submit_attempt(db.session, attempt, request.form, items)
-            else:
-                problems = save_responses(attempt, request.form, items)
-        except ResponseError as exc:
-            abort(400, str(exc))
-        if not problems:
-            if attempt.is_submitted:
-                return after_grading(attempt)
-            target = {"next": page + 1, "prev": page - 1}.get(action, request.form.get("goto", page, type=int))
-            if action == "save":
-                flash(_("Your answers are saved. You can come back and finish later."), "success")
-            return redirect(url_for("quiz.attempt", attempt_id=attempt.id, page=min(max(target, 1), pages)))
+    return None
+
+
+def attempt_page(attempt: QuizAttempt, page: int, problems: dict | None = None):
+    """One page of questions, with any problems in what was just sent (422)."""
     answered = sum(1 for item in attempt.items if item.response)
-    return render_template("quiz/attempt.html", attempt=attempt, form=AttemptForm(), problems=problems, items=items,
-                           page=page, pages=pages, answered=answered, now=utcnow(), field_name=field_name,
-                           get_type=get_type), 422 if problems else 200
+    return render_template("quiz/attempt.html", attempt=attempt, form=AttemptForm(), problems=problems or {},
+                           items=page_items(attempt, page, per_page(attempt)), page=page,
+                           pages=page_count(attempt, per_page(attempt)), answered=answered, now=utcnow(),
+                           field_name=field_name, get_type=get_type), 422 if problems else 200
+
+
+def current_page(attempt: QuizAttempt, values) -> int:
+    """The page the request names, within the attempt's pages."""
+    return min(max(values.get("page", 1, type=int) or 1, 1), page_count(attempt, per_page(attempt)))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@writes_on_get  # an attempt whose time ran out is graded when it is next opened
+@login_required
+def attempt(attempt_id: int):
+    attempt = own_attempt(attempt_id)
+    return closed_attempt(attempt) or attempt_page(attempt, current_page(attempt, request.args))
+
+
+@bp.post("/attempts/<int:attempt_id>")
+@login_required
+def answer(attempt_id: int):
+    attempt, form = own_attempt(attempt_id), AttemptForm()
+    closed = closed_attempt(attempt, posted=True)
+    if closed:
+        return closed
+    if not form.validate_on_submit():
+        abort(400)
+    page = current_page(attempt, request.form)
+    try:
+        problems = record_answers(db.session, attempt, request.form, page_items(attempt, page, per_page(attempt)),
+                                  submit=form.choice() == "submit")
+    except ResponseError as exc:
+        abort(400, str(exc))
+    if problems:
+        return attempt_page(attempt, page, problems)
+    if attempt.is_submitted:
+        return after_grading(attempt)
+    if form.choice() == "save":
+        flash(_("Your answers are saved. You can come back and finish later."), "success")
+    target = form.target_page(page, page_count(attempt, per_page(attempt)))
+    return redirect(url_for("quiz.attempt", attempt_id=attempt.id, page=target))
 
 
 def after_grading(attempt: QuizAttempt):
     if attempt.passed:
-        progress = course_progress(db.session, current_user, load_live_version(db.session))
-        announce_certificate(issue_certificate_if_complete(db.session, current_user, progress))
+        announce_certificate(certify_if_complete(db.session, current_user))
     return redirect(url_for("quiz.result", attempt_id=attempt.id))
 
 
@@ -153,6 +167,7 @@ def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 2
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
+@writes_on_get  # as for the attempt page: an overdue attempt is graded here
 @login_required
 def result(attempt_id: int):
     attempt = own_attempt(attempt_id)
@@ -167,10 +182,7 @@ def result(attempt_id: int):
 def practice():
     version = load_live_version(db.session) or abort(404)
     progress = course_progress(db.session, current_user, version)
-    rounds = db.session.scalars(
-        select(QuizAttempt).where(QuizAttempt.user_id == current_user.id, QuizAttempt.purpose == "practice")
-        .order_by(QuizAttempt.number.desc()).limit(10)
-    ).all()
+    rounds = recent_practice_rounds(db.session, current_user)
     completed = [m for m in progress.modules if m.is_complete]
     return render_template("quiz/practice.html", completed=completed, rounds=rounds, form=StartAttemptForm())
 

@@ -93,42 +93,7 @@ def review_path(run: ScenarioRun) -> list[DecisionReview]:
                            find_step(scenario, entry["step"])["choices"][entry["choice"]]) for entry in run.path]
 
 
-@dataclass
-class ScenarioRecord:
-    """A trainee's play-throughs of one module's scenario."""
-
-    runs: int = 0
-    finished: int = 0
-    best: float | None = None
-    latest: float | None = None
-    open_run_id: int | None = None
-
-    @property
-    def completed(self) -> bool:
-        return self.finished > 0
-
-
-def scenario_records(session: Session, user: User) -> dict[str, ScenarioRecord]:
-    """Per module slug: runs, finished runs, best and latest score, and any open run (one query)."""
-    rows = scenario_record_rows(session, ScenarioRun.user_id == user.id)
-    return {slug: record for (_user_id, slug), record in rows.items()}
-
-
-def scenario_record_rows(session: Session, *where) -> dict[tuple[int, str], ScenarioRecord]:
-    """Per (user id, module slug), for the users `where` selects: play-throughs summarised (one query)."""
-    records: dict[tuple[int, str], ScenarioRecord] = {}
-    rows = session.execute(
-        select(ScenarioRun.user_id, ScenarioRun.module_slug, ScenarioRun.id, ScenarioRun.finished_at,
-               ScenarioRun.score)
-        .where(*where).order_by(ScenarioRun.user_id, ScenarioRun.number)
-    )
-    for user_id, slug, run_id, finished_at, score in rows:
-        record = records.setdefault((user_id, slug), ScenarioRecord())
-        record.runs += 1
-        if finished_at is None:
-            record.open_run_id = run_id
-            continue
-        record.finished += 1
-        record.latest = score
-        record.best = score if record.best is None else max(record.best, score)
-    return records
+def scenario_runs(session: Session, user: User, module_slug: str) -> list[ScenarioRun]:
+    """Every play-through `user` started of the module's scenario, in order."""
+    return list(session.scalars(select(ScenarioRun).where(
+        ScenarioRun.user_id == user.id, ScenarioRun.module_slug == module_slug).order_by(ScenarioRun.number)))

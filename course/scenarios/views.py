@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from course.certificates.notices import announce_certificate
-from course.certificates.services import issue_certificate_if_complete
+from course.core.catalogue import find_lesson, load_live_version
+from course.core.completion import announce_certificate, certify_if_complete
+from course.core.progress import course_progress
 from course.extensions import db
-from course.learn.services import course_progress, find_lesson, load_live_version
 from course.models import ScenarioRun
 from course.quiz.types import ResponseError
 from course.scenarios.forms import ScenarioForm
-from course.scenarios.services import decide, find_ending, find_step, review_path, start_run
+from course.scenarios.services import decide, find_ending, find_step, review_path, scenario_runs, start_run
 
 bp = Blueprint("scenarios", __name__)
 
@@ -37,8 +36,7 @@ def own_run(run_id: int) -> ScenarioRun:
 @login_required
 def intro(slug: str):
     version, module = module_with_scenario(slug)
-    runs = db.session.scalars(select(ScenarioRun).where(
-        ScenarioRun.user_id == current_user.id, ScenarioRun.module_slug == slug).order_by(ScenarioRun.number)).all()
+    runs = scenario_runs(db.session, current_user, slug)
     record = course_progress(db.session, current_user, version).for_module(slug).scenario
     return render_template("scenarios/intro.html", module=module, scenario=module.scenario, runs=runs,
                            record=record, form=ScenarioForm())
@@ -85,6 +83,5 @@ def play(run_id: int):
 
 def after_finishing(run: ScenarioRun):
     if run.module.scenario_required:
-        progress = course_progress(db.session, current_user, load_live_version(db.session))
-        announce_certificate(issue_certificate_if_complete(db.session, current_user, progress))
+        announce_certificate(certify_if_complete(db.session, current_user))
     return redirect(url_for("scenarios.play", run_id=run.id))

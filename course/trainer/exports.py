@@ -6,9 +6,11 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from flask import Response, stream_with_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from course.extensions import db
 from course.models import Cohort, Module, QuizAttempt, User
 from course.trainer.progress import CohortProgress, member_filter
 
@@ -47,7 +49,7 @@ def progress_rows(progress: CohortProgress) -> tuple[list[str], Iterator[list]]:
     header += ["certificate_serial", "certificate_status", "flags"]
 
     def rows():
-        for row in progress.select("all", "name"):
+        for row in progress.matching("all", "name"):
             cells = [row.user.name, row.user.email, row.user.badge_number or "", row.joined_at.date().isoformat(),
                      row.percent, "yes" if row.is_complete else "no"]
             for cell in row.modules:
@@ -83,3 +85,17 @@ def attempt_rows(session: Session, cohort: Cohort) -> tuple[list[str], Iterator[
 
     return header, rows()
 
+
+def csv_response(lines, filename: str) -> Response:
+    """A streamed CSV download. The request has committed by the time rows stream, so when the
+    stream ends (or the client goes away) its session is closed, returning the connection."""
+    session = db.session
+
+    def stream():
+        try:
+            yield from lines
+        finally:
+            session.close()
+
+    return Response(stream_with_context(stream()), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

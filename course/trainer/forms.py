@@ -12,10 +12,6 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
-class ConfirmForm(FlaskForm):
-    """A button that changes something: CSRF only."""
-
-
 class CohortForm(FlaskForm):
     """Create or edit a cohort."""
 

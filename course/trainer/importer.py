@@ -11,8 +11,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from course.audit import record_event
-from course.auth.tokens import new_password_token
+from course.core.audit import record_event
+from course.core.password_links import new_password_token
 from course.models import UNUSABLE_PASSWORD, Cohort, CohortMember, Role, User
 
 MAX_ROWS = 10_000

@@ -10,13 +10,13 @@ from functools import cached_property
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from course.learn.services import (
-    COMPLETED,
-    IN_PROGRESS,
-    ModuleProgress,
+from course.core.progress import COMPLETED, IN_PROGRESS, ModuleProgress
+from course.core.records import (
     QuizRecord,
+    ScenarioRecord,
     lesson_tallies,
     quiz_record_rows,
+    scenario_record_rows,
 )
 from course.models import (
     Certificate,
@@ -29,7 +29,6 @@ from course.models import (
     User,
     utcnow,
 )
-from course.scenarios.services import ScenarioRecord, scenario_record_rows
 
 DUE_SOON_DAYS = 14
 FILTERS = ("all", "overdue", "due_soon", "not_started", "failed", "renewal_due", "completed")
@@ -122,7 +121,7 @@ class CohortProgress:
                     totals[index].scores.append(cell.quiz.best_score)
         return totals
 
-    def select(self, flag: str = "all", sort: str = "name") -> list[TraineeRow]:
+    def matching(self, flag: str = "all", sort: str = "name") -> list[TraineeRow]:
         """The rows a filter keeps, in the requested order."""
         rows = self.rows if flag == "all" else [row for row in self.rows if flag in row.flags]
         keys = {

@@ -5,17 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from course.audit import record_event
-from course.auth.roles import admin_required, staff_required
+from course.core.access import cohort_for
+from course.core.audit import record_event
+from course.core.catalogue import find_lesson, load_live_version
+from course.core.roles import admin_required, staff_required
 from course.database import writes_on_get
 from course.extensions import db
-from course.learn.services import find_lesson, load_live_version
 from course.models import Cohort
-from course.trainer.access import cohort_for
-from course.trainer.exports import attempt_rows, csv_lines, progress_rows
+from course.trainer.exports import attempt_rows, csv_lines, csv_response, progress_rows
 from course.trainer.items import item_analysis
 from course.trainer.progress import cohort_progress
-from course.trainer.views import csv_response
 
 bp = Blueprint("reports", __name__)
 

@@ -9,9 +9,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from course.audit import record_event
-from course.auth.services import find_user_by_email
-from course.models import Cohort, CohortMember, CohortTrainer, Role, User, utcnow
+from course.core.access import visible_cohorts
+from course.core.accounts import find_user_by_email
+from course.core.audit import record_event
+from course.models import Cohort, CohortMember, CohortTrainer, QuizAttempt, Role, ScenarioRun, User, utcnow
 
 
 class CohortError(ValueError):
@@ -96,3 +97,28 @@ def remove_member(session: Session, actor: User, cohort: Cohort, user_id: int) -
     if removed:
         record_event(session, actor, "cohort.member_removed", "cohort", cohort.id, user_id=user_id)
     return bool(removed)
+
+
+def cohorts_with_counts(session: Session, user: User) -> tuple[list[Cohort], dict[int, int]]:
+    """The cohorts `user` may see, newest first, and their member counts by cohort id (two queries)."""
+    cohorts = list(session.scalars(visible_cohorts(user).order_by(Cohort.starts_on.desc(), Cohort.id)))
+    counts = dict(session.execute(
+        select(CohortMember.cohort_id, func.count(CohortMember.id))
+        .where(CohortMember.cohort_id.in_(visible_cohorts(user).with_only_columns(Cohort.id)))
+        .group_by(CohortMember.cohort_id)).all())
+    return cohorts, counts
+
+
+def find_member(session: Session, cohort: Cohort, user_id: int) -> CohortMember | None:
+    """The membership of user `user_id` in `cohort`, if they are a member."""
+    return session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
+                                                     CohortMember.user_id == user_id))
+
+
+def trainee_activity(session: Session, user: User) -> tuple[list[QuizAttempt], list[ScenarioRun]]:
+    """All of a trainee's quiz attempts and scenario runs, by module and number (two queries)."""
+    attempts = list(session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user.id)
+                                    .order_by(QuizAttempt.module_slug, QuizAttempt.number)))
+    runs = list(session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user.id)
+                                .order_by(ScenarioRun.module_slug, ScenarioRun.number)))
+    return attempts, runs

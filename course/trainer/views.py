@@ -6,45 +6,45 @@ import smtplib
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
-from course.audit import record_event
-from course.auth.mail import mail_configured, public_link, send_messages, welcome_message
-from course.auth.roles import staff_required
-from course.auth.tokens import issue_password_link
-from course.certificates.services import certificate_history
+from course.core.access import cohort_for
+from course.core.audit import record_event
+from course.core.catalogue import load_live_version
+from course.core.forms import ConfirmForm
+from course.core.mail import mail_configured, public_link, send_messages, welcome_message
+from course.core.password_links import issue_password_link
+from course.core.progress import course_progress
+from course.core.records import certificate_history, objective_mastery
+from course.core.roles import staff_required
+from course.core.settings import academy_name
 from course.database import writes_on_get
 from course.extensions import db
-from course.learn.services import course_progress, load_live_version
-from course.models import Cohort, CohortMember, QuizAttempt, ScenarioRun, User
-from course.quiz.review import objective_mastery
 from course.reports.charts import bar_chart, data_table, line_chart, score_bands
-from course.settings import academy_name
-from course.trainer.access import cohort_for, visible_cohorts
-from course.trainer.exports import csv_lines
-from course.trainer.forms import CohortForm, ConfirmForm, CoTrainerForm, ImportForm, InviteForm
+from course.trainer.exports import csv_lines, csv_response
+from course.trainer.forms import CohortForm, CoTrainerForm, ImportForm, InviteForm
 from course.trainer.importer import RosterInvalid, import_roster, parse_roster
 from course.trainer.progress import FILTERS, SORTS, cohort_progress
 from course.trainer.services import (
     CohortError,
     add_co_trainer,
     cohort_by_invite,
+    cohorts_with_counts,
     create_cohort,
+    find_member,
     join_cohort,
     member_count,
     remove_member,
+    trainee_activity,
     update_invite,
 )
 
@@ -55,11 +55,7 @@ PAGE_SIZE = 50
 @bp.get("/trainer")
 @staff_required
 def index():
-    cohorts = db.session.scalars(visible_cohorts(current_user).order_by(Cohort.starts_on.desc(), Cohort.id)).all()
-    counts = dict(db.session.execute(
-        select(CohortMember.cohort_id, func.count(CohortMember.id))
-        .where(CohortMember.cohort_id.in_(visible_cohorts(current_user).with_only_columns(Cohort.id)))
-        .group_by(CohortMember.cohort_id)).all())
+    cohorts, counts = cohorts_with_counts(db.session, current_user)
     return render_template("trainer/index.html", cohorts=cohorts, counts=counts)
 
 
@@ -96,7 +92,7 @@ def cohort(cohort_id: int):
     progress = cohort_progress(db.session, cohort, version)
     flag = request.args.get("filter", "all") if request.args.get("filter") in FILTERS else "all"
     sort = request.args.get("sort", "name") if request.args.get("sort") in SORTS else "name"
-    rows = progress.select(flag, sort)
+    rows = progress.matching(flag, sort)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     return render_template("trainer/cohort.html", cohort=cohort, progress=progress, flag=flag, sort=sort,
@@ -211,37 +207,16 @@ def email_links(outcomes, cohort) -> None:
                            else _("New account; the set-password link was emailed."))
 
 
-def csv_response(lines, filename: str) -> Response:
-    """A streamed CSV download. The request has committed by the time rows stream, so when the
-    stream ends (or the client goes away) its session is closed, returning the connection."""
-    session = db.session
-
-    def stream():
-        try:
-            yield from lines
-        finally:
-            session.close()
-
-    return Response(stream_with_context(stream()), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @bp.get("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>")
 @writes_on_get
 @staff_required
 def trainee(cohort_id: int, user_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)
-    member = db.session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
-                                                          CohortMember.user_id == user_id))
-    if member is None:
-        abort(404)
-    user = db.session.get(User, user_id)
+    member = find_member(db.session, cohort, user_id) or abort(404)
+    user = member.user
     version = load_live_version(db.session) or abort(503)
     record_event(db.session, current_user, "trainee.record_viewed", "user", user.id, cohort_id=cohort.id)
-    attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user.id)
-                                  .order_by(QuizAttempt.module_slug, QuizAttempt.number)).all()
-    runs = db.session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user.id)
-                              .order_by(ScenarioRun.module_slug, ScenarioRun.number)).all()
+    attempts, runs = trainee_activity(db.session, user)
     return render_template("trainer/trainee.html", cohort=cohort, trainee=user, member=member,
                            progress=course_progress(db.session, user, version), attempts=attempts, runs=runs,
                            mastery=objective_mastery(db.session, user),
@@ -265,8 +240,7 @@ def password_link(cohort_id: int, user_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    member = db.session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
-                                                          CohortMember.user_id == user_id)) or abort(404)
+    member = find_member(db.session, cohort, user_id) or abort(404)
     if member.user.has_password:
         abort(409, _("This trainee has already set a password."))
     token = issue_password_link(db.session, current_user, member.user)

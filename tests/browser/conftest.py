@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from course import create_app
-from course.auth.services import create_user
 from course.config import testing_config
 from course.content.publish import sync_content
+from course.core.accounts import create_user
 from course.extensions import alembic, db
 from course.models import CohortMember, Role, User
 from tests.conftest import FIXTURE_CONTENT, PASSWORD

@@ -8,7 +8,7 @@ from flask import current_app, g, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from course.audit import record_event
+from course.core.audit import record_event
 from course.models import ContentVersion, Setting, User, utcnow
 
 KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days")

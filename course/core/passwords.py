@@ -6,6 +6,8 @@ import gzip
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 # 20,000 common passwords from Django (BSD licence; see NOTICE-common-passwords.txt).
@@ -22,3 +24,15 @@ def common_passwords() -> frozenset[str]:
 def is_common_password(password: str) -> bool:
     """Whether `password` (ignoring case and surrounding spaces) is on the common-password list."""
     return password.strip().lower() in common_passwords()
+
+
+def password_problem(password: str) -> str | None:
+    """What is wrong with `password` as a new password, in the reader's language, or None: the one rule for
+    every place a password is chosen (forms and the command line)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
+    if is_common_password(password):
+        return _("This password is too common and easy to guess. Choose another.")
+    return None

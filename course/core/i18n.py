@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import HiddenField, StringField
 
-from course.auth.views import safe_next
+from course.core.security import safe_next
 from course.extensions import db
 from course.models.catalogue import Lesson, Question
 from course.models.users import User
@@ -43,7 +43,12 @@ def select_locale() -> str:
 
 
 def chosen_language() -> str:
-    """A signed-in user's saved choice, then a visitor's session choice, then the browser's Accept-Language."""
+    """A signed-in user's saved choice, then a visitor's session choice, then the browser's Accept-Language.
+
+    Outside a request (the command line), the default locale.
+    """
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     supported = supported_locales()
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale

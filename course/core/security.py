@@ -1,4 +1,4 @@
-"""Security headers, HTTPS-aware cookies, reverse-proxy support, request ids and JSON logs."""
+"""Security headers, HTTPS-aware cookies, reverse-proxy support, request ids, JSON logs and safe redirects."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import logging
 import re
 import time
 import uuid
+from urllib.parse import urlsplit
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -92,3 +93,13 @@ def configure_json_logging(app: Flask) -> None:
     app.logger.handlers = [handler]
     app.logger.setLevel(logging.INFO)
     app.logger.propagate = False
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after sign-in; anything pointing off the site goes home instead."""
+    if not target or "\\" in target:
+        return url_for("learn.dashboard")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("learn.dashboard")
+    return target

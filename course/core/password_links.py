@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from course.audit import record_event
+from course.core.audit import record_event
 from course.models import PasswordToken, User, utcnow
 
 SET_PASSWORD_DAYS = 14

@@ -1,0 +1,50 @@
+"""The completion seam: every place where a trainee's progress changes calls `certify_if_complete`.
+
+Areas never import each other. The certificates area reacts to progress through this one seam: `create_app`
+registers its certifier here (`register_certifier`), and learn, quiz and scenarios call `certify_if_complete`
+without knowing who certifies or how.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app, flash
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from course.core.catalogue import load_live_version
+from course.core.progress import CourseProgress, course_progress
+from course.models import Certificate, User
+
+Certifier = Callable[[Session, User, CourseProgress], Certificate | None]
+EXTENSION = "dignity.certifier"
+
+
+def register_certifier(app, certifier: Certifier) -> None:
+    """Name the function that issues (or renews) a certificate when progress allows it."""
+    app.extensions[EXTENSION] = certifier
+
+
+def certify_if_complete(session: Session, user: User, progress: CourseProgress | None = None) -> Certificate | None:
+    """After progress changed: the certificate this issued or renewed, if any. Flushes, does not commit."""
+    certifier = current_app.extensions.get(EXTENSION)
+    if certifier is None:
+        return None
+    if progress is None:
+        version = load_live_version(session)
+        if version is None:
+            return None
+        progress = course_progress(session, user, version)
+    return certifier(session, user, progress)
+
+
+def announce_certificate(certificate: Certificate | None) -> bool:
+    """Flash the news of a new or renewed certificate; True if there was one."""
+    if certificate is None:
+        return False
+    if certificate.sequence > 1:
+        flash(_("Your certificate is renewed. The new one replaces the old one from today."), "success")
+    else:
+        flash(_("You have completed the course. Your certificate is ready."), "success")
+    return True

@@ -1,0 +1,36 @@
+"""Form pieces every area uses: a confirm button and the new-password fields with the one password rule."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, ValidationError
+
+from course.core.passwords import MIN_PASSWORD_LENGTH, password_problem
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: CSRF only."""
+
+
+def password_rule(form, field) -> None:
+    """The password rule (`password_problem`) as a form validator."""
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def new_password_field(label) -> PasswordField:
+    """A password field with the password rule and its hint."""
+    return PasswordField(
+        label, validators=[DataRequired(), password_rule],
+        description=_l("At least %(n)d characters. A few unrelated words make a strong password.",
+                       n=MIN_PASSWORD_LENGTH),
+    )
+
+
+def confirm_password_field() -> PasswordField:
+    """The field that repeats `password`."""
+    return PasswordField(_l("Repeat password"),
+                         validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])

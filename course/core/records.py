@@ -1,0 +1,143 @@
+"""A trainee's records, summarised: quiz attempts, scenario runs, lessons, objective mastery and certificates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select, tuple_
+from sqlalchemy.orm import Session
+
+from course.models import (
+    AttemptItem,
+    AttemptPurpose,
+    AttemptStatus,
+    Certificate,
+    ContentVersion,
+    LessonProgress,
+    Question,
+    QuizAttempt,
+    ScenarioRun,
+    User,
+)
+
+
+@dataclass
+class QuizRecord:
+    """A trainee's attempts at one module's quiz, summarised."""
+
+    attempts: int = 0
+    best_score: float | None = None
+    passed: bool = False
+    open_attempt_id: int | None = None
+    failed: int = 0  # submitted attempts that did not pass
+
+
+@dataclass
+class ScenarioRecord:
+    """A trainee's play-throughs of one module's scenario."""
+
+    runs: int = 0
+    finished: int = 0
+    best: float | None = None
+    latest: float | None = None
+    open_run_id: int | None = None
+
+    @property
+    def completed(self) -> bool:
+        return self.finished > 0
+
+
+def quiz_record_rows(session: Session, *where) -> dict[tuple[int, str], QuizRecord]:
+    """Per (user id, module slug), for the users `where` selects: quiz attempts summarised (one query)."""
+    submitted = QuizAttempt.status == AttemptStatus.SUBMITTED
+    rows = session.execute(
+        select(
+            QuizAttempt.user_id,
+            QuizAttempt.module_slug,
+            func.count(QuizAttempt.id),
+            func.max(case((submitted, QuizAttempt.score))),
+            func.max(case((submitted & QuizAttempt.passed, 1), else_=0)),
+            func.max(case((QuizAttempt.status == AttemptStatus.IN_PROGRESS, QuizAttempt.id))),
+            func.sum(case((submitted & ~QuizAttempt.passed, 1), else_=0)),
+        )
+        .where(QuizAttempt.purpose == AttemptPurpose.QUIZ, *where)
+        .group_by(QuizAttempt.user_id, QuizAttempt.module_slug)
+    )
+    return {(user_id, slug): QuizRecord(count, best, bool(passed), open_id, int(failed or 0))
+            for user_id, slug, count, best, passed, open_id, failed in rows}
+
+
+def lesson_tallies(session: Session, version: ContentVersion, *where) -> dict[tuple[int, str], tuple[int, bool]]:
+    """Per (user id, module slug): lessons completed (of those published now) and whether any was opened."""
+    live = [(m.slug, lesson.slug) for m in version.modules for lesson in m.lessons]
+    is_live = tuple_(LessonProgress.module_slug, LessonProgress.lesson_slug).in_(live)
+    rows = session.execute(
+        select(LessonProgress.user_id, LessonProgress.module_slug,
+               func.sum(case((LessonProgress.completed_at.is_not(None) & is_live, 1), else_=0)),
+               func.count(LessonProgress.id))
+        .where(*where).group_by(LessonProgress.user_id, LessonProgress.module_slug)
+    )
+    return {(user_id, slug): (int(done or 0), count > 0) for user_id, slug, done, count in rows}
+
+
+def scenario_record_rows(session: Session, *where) -> dict[tuple[int, str], ScenarioRecord]:
+    """Per (user id, module slug), for the users `where` selects: play-throughs summarised (one query)."""
+    records: dict[tuple[int, str], ScenarioRecord] = {}
+    rows = session.execute(
+        select(ScenarioRun.user_id, ScenarioRun.module_slug, ScenarioRun.id, ScenarioRun.finished_at,
+               ScenarioRun.score)
+        .where(*where).order_by(ScenarioRun.user_id, ScenarioRun.number)
+    )
+    for user_id, slug, run_id, finished_at, score in rows:
+        record = records.setdefault((user_id, slug), ScenarioRecord())
+        record.runs += 1
+        if finished_at is None:
+            record.open_run_id = run_id
+            continue
+        record.finished += 1
+        record.latest = score
+        record.best = score if record.best is None else max(record.best, score)
+    return records
+
+
+@dataclass
+class Mastery:
+    """How well a trainee has shown an objective in module quizzes: best and latest attempt, 0-100."""
+
+    best: float
+    latest: float
+
+
+def objective_mastery(session: Session, user: User, module_slug: str | None = None) -> dict[str, Mastery]:
+    """Per objective id: the best and the latest attempt's share of credit (one query)."""
+    query = (
+        select(QuizAttempt.id, QuizAttempt.submitted_at, Question.objective, AttemptItem.credit)
+        .join(AttemptItem, AttemptItem.attempt_id == QuizAttempt.id)
+        .join(Question, Question.id == AttemptItem.question_id)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.status == AttemptStatus.SUBMITTED,
+               QuizAttempt.purpose == AttemptPurpose.QUIZ)
+        .order_by(QuizAttempt.submitted_at, QuizAttempt.id)
+    )
+    if module_slug is not None:
+        query = query.where(QuizAttempt.module_slug == module_slug)
+    per_attempt: dict[tuple[int, str], list[float]] = {}
+    for attempt_id, _submitted_at, objective, credit in session.execute(query):
+        per_attempt.setdefault((attempt_id, objective), []).append(credit or 0.0)
+    mastery: dict[str, Mastery] = {}
+    for (_attempt_id, objective), credits in per_attempt.items():  # in submission order
+        share = round(100 * sum(credits) / len(credits), 1)
+        previous = mastery.get(objective)
+        mastery[objective] = Mastery(best=max(share, previous.best) if previous else share, latest=share)
+    return mastery
+
+
+def latest_certificate(session: Session, user: User) -> Certificate | None:
+    """The trainee's most recent certificate."""
+    return session.scalar(select(Certificate).where(Certificate.user_id == user.id)
+                          .order_by(Certificate.sequence.desc()).limit(1))
+
+
+def certificate_history(session: Session, user: User) -> list[Certificate]:
+    """All the trainee's certificates, newest first."""
+    return list(session.scalars(select(Certificate).where(Certificate.user_id == user.id)
+                                .order_by(Certificate.sequence.desc())))
