@@ -29,8 +29,10 @@ test: $(VENV)/.installed-test
 test-browser: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
+# Style (ruff) and the architecture's import contracts (pyproject.toml, docs/architecture.md).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 check: $(VENV)/.installed
 	$(FLASK) content check

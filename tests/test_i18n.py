@@ -198,3 +198,13 @@ def test_every_interface_string_is_in_the_catalogue():
     with KO_PO.open("rb") as fh:
         known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
     assert sorted(found - known) == [], "new strings: run `make translations` and translate them"
+
+
+def test_a_refusal_from_a_service_reaches_a_korean_trainee_in_korean(app, make_user):
+    """Services raise their errors through the catalogue, so the page says why in the reader's language."""
+    client = signed_in(app, make_user(Role.TRAINEE))
+    assert switch_language(client, "ko", "/review").status_code == 302
+    response = post_form(client, "/review/start", form_url="/review")
+    assert response.status_code == 409
+    assert "먼저 모듈을 완료하십시오." in response.get_data(as_text=True)
+    assert "Complete a module first" not in response.get_data(as_text=True)

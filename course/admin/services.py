@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,7 @@ def change_role(session: Session, actor: User, user: User, role: Role) -> bool:
     if user.role == role.value:
         return False
     if user.role == Role.ADMIN.value and user.active and active_admins(session) <= 1:
-        raise AdminError("This is the only active admin. Make someone else an admin first.")
+        raise AdminError(_("This is the only active admin. Make someone else an admin first."))
     record_event(session, actor, "user.role_changed", "user", user.id, old=user.role, new=role.value)
     user.role = role.value
     user.session_version += 1  # their open sessions end, so the new role applies at once
@@ -39,9 +40,9 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> bool:
     if user.active == active:
         return False
     if user.id == actor.id:
-        raise AdminError("You cannot deactivate your own account.")
+        raise AdminError(_("You cannot deactivate your own account."))
     if not active and user.role == Role.ADMIN.value and active_admins(session) <= 1:
-        raise AdminError("This is the only active admin. Make someone else an admin first.")
+        raise AdminError(_("This is the only active admin. Make someone else an admin first."))
     user.active = active
     if not active:
         user.session_version += 1  # signed out everywhere

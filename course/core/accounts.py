@@ -5,6 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,7 @@ def create_user(session: Session, *, email: str, name: str, password: str,
                 role: Role = Role.TRAINEE) -> User:
     """Create an account. Raises AccountError if the email is taken. Flushes, does not commit."""
     if find_user_by_email(session, email) is not None:
-        raise AccountError("An account with that email already exists.")
+        raise AccountError(_("An account with that email already exists."))
     user = User(email=normalise_email(email), name=name.strip(), password_hash=hash_password(password),
                 role=Role(role).value)
     session.add(user)

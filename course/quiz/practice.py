@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -64,7 +65,7 @@ def start_practice_round(session: Session, user: User, progress: CourseProgress,
         return existing
     completed = [m.module for m in progress.modules if m.is_complete]
     if not completed:
-        raise NothingToPractise("Complete a module first; its questions then come back here for review.")
+        raise NothingToPractise(_("Complete a module first; its questions then come back here for review."))
     rng = rng or random.SystemRandom()
     bank: dict[str, list[Question]] = {}
     for module in completed:

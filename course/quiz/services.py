@@ -6,6 +6,7 @@ import random
 import re
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -48,12 +49,13 @@ def attempts_used(session: Session, user: User, module_slug: str) -> tuple[int, 
 def check_can_start(settings: dict, count: int, last_submitted: datetime | None, now: datetime) -> None:
     """Raise QuizUnavailable if the attempt limit or the cooldown forbids a new attempt."""
     if settings.get("max_attempts") and count >= settings["max_attempts"]:
-        raise QuizUnavailable(f"You have used all {settings['max_attempts']} attempts at this quiz.")
+        raise QuizUnavailable(_("You have used all %(n)d attempts at this quiz.", n=settings["max_attempts"]))
     if last_submitted is not None and settings.get("cooldown_minutes"):
         ready_at = last_submitted + timedelta(minutes=settings["cooldown_minutes"])
         if now < ready_at:
-            raise QuizUnavailable(f"You can start another attempt at {ready_at:%H:%M} UTC. "
-                                  "Use the time to review the lessons you missed.")
+            at = ready_at.strftime("%H:%M")
+            raise QuizUnavailable(_("You can start another attempt at %(time)s UTC. "
+                                    "Use the time to review the lessons you missed.", time=at))
 
 
 def start_attempt(session: Session, user: User, module: Module, now: datetime | None = None) -> QuizAttempt:
@@ -129,7 +131,7 @@ def save_responses(attempt: QuizAttempt, form, items: list[AttemptItem], now: da
     for key in form:
         match = FIELD.match(key)
         if match and int(match.group(1)) not in positions:
-            raise ResponseError("The answers do not belong to this attempt.")
+            raise ResponseError(_("The answers do not belong to this attempt."))
     problems: dict[int, str] = {}
     for item in items:
         kind = get_type(item.question.type)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -60,7 +61,7 @@ def decide(session: Session, run: ScenarioRun, step_id: str, value: str, now: da
     kind = get_type("scenario_step")
     response = kind.parse([value] if value else [], list(range(len(step["choices"]))))
     if response is None:
-        raise ResponseError("Choose what you would do.")
+        raise ResponseError(_("Choose what you would do."))
     choice = step["choices"][response[0]]
     points = run.points + round(kind.grade(step, response) * POINTS_PER_DECISION)
     path = [*run.path, {"step": step_id, "choice": response[0]}]

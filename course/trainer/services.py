@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, time
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -41,7 +42,7 @@ def add_co_trainer(session: Session, actor: User, cohort: Cohort, email: str) ->
     """Add a trainer or admin, found by email, as a co-trainer."""
     user = find_user_by_email(session, email)
     if user is None or not user.has_role(Role.TRAINER, Role.ADMIN):
-        raise CohortError("There is no trainer account with that email. Ask an admin to give them the trainer role.")
+        raise CohortError(_("There is no trainer account with that email. Ask an admin to give them the trainer role."))
     if session.get(CohortTrainer, (cohort.id, user.id)) is None:
         session.add(CohortTrainer(cohort_id=cohort.id, user_id=user.id))
         record_event(session, actor, "cohort.trainer_added", "cohort", cohort.id, trainer_id=user.id)
@@ -78,9 +79,9 @@ def join_cohort(session: Session, user: User, cohort: Cohort, now: datetime | No
                                                  CohortMember.user_id == user.id)):
         return False
     if cohort.invite_expires_at is not None and now > cohort.invite_expires_at:
-        raise CohortError("This invitation has expired. Ask your trainer for a new link.")
+        raise CohortError(_("This invitation has expired. Ask your trainer for a new link."))
     if cohort.member_limit is not None and member_count(session, cohort) >= cohort.member_limit:
-        raise CohortError("This cohort is full. Ask your trainer to raise the limit or enrol you directly.")
+        raise CohortError(_("This cohort is full. Ask your trainer to raise the limit or enrol you directly."))
     try:
         with session.begin_nested():
             session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, joined_at=now))
