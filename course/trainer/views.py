@@ -22,6 +22,7 @@ from course.core.audit import record_event
 from course.core.catalogue import load_live_version
 from course.core.forms import ConfirmForm
 from course.core.mail import mail_configured, public_link, send_messages, welcome_message
+from course.core.pagination import page_number
 from course.core.password_links import issue_password_link
 from course.core.progress import course_progress
 from course.core.records import certificate_history, objective_mastery
@@ -94,7 +95,7 @@ def cohort(cohort_id: int):
     sort = request.args.get("sort", "name") if request.args.get("sort") in SORTS else "name"
     rows = progress.matching(flag, sort)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(page_number(), pages)
     return render_template("trainer/cohort.html", cohort=cohort, progress=progress, flag=flag, sort=sort,
                            rows=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], matched=len(rows), page=page,
                            pages=pages, filters=FILTERS, totals=progress.module_totals(),
