@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from course.content.exam_rules import check_exam
 from course.content.loader import LoadedCourse, LoadedModule, load_course
 from course.content.schema import CONTENT_LOCALES
 from course.content.yamlio import Problem
@@ -23,12 +24,14 @@ def check_course(root) -> LoadedCourse:
     if course.spec is None:
         return course
     _check_course_modules(course)
-    question_ids: Counter[str] = Counter(q.data["id"] for m in course.modules for q in m.questions)
+    question_ids: Counter[str] = Counter(
+        q.data["id"] for m in course.modules for q in [*m.questions, *m.exam_questions])
     for module in course.modules:
         _check_module(course, module, question_ids)
         if module.scenario is not None:
             _check_scenario(course, module)
         _check_translations(course, module)
+    check_exam(course, question_ids)
     _check_figures(course)
     return course
 
@@ -224,7 +227,7 @@ def _check_figures(course: LoadedCourse) -> None:
             for number in unlisted_numbers(text, pattern):
                 course.problems.append(Problem(lesson.path, _line_of(lesson.body, number, lesson.body_line),
                                                f"'{number}' is not a figure listed in figures.yaml"))
-        for question in module.questions:
+        for question in [*module.questions, *module.exam_questions]:
             data = question.data
             texts = [data["prompt"], data["explanation"]]
             texts += [c[k] for c in data["choices"] for k in ("text", "feedback")]

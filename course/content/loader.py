@@ -62,6 +62,7 @@ class LoadedModule:
     spec: ModuleSpec
     lessons: list[LoadedLesson] = field(default_factory=list)
     questions: list[LoadedQuestion] = field(default_factory=list)
+    exam_questions: list[LoadedQuestion] = field(default_factory=list)  # exam.yaml: the final exam's own pool
     scenario: ScenarioSpec | None = None
     scenario_path: str | None = None
     linemaps: dict[str, LineMap] = field(default_factory=dict)
@@ -141,7 +142,9 @@ def _load_module(course: LoadedCourse, folder: Path, slug: str) -> LoadedModule 
         return None
     module = LoadedModule(slug=slug, folder=course.display(folder), spec=spec)
     _load_lessons(course, module, folder / "lessons")
-    _load_questions(course, module, folder / "quiz.yaml")
+    _load_questions(course, module, folder / "quiz.yaml", module.questions)
+    if (folder / "exam.yaml").is_file():
+        _load_questions(course, module, folder / "exam.yaml", module.exam_questions)
     if (folder / "scenario.yaml").is_file():
         module.scenario = _load_model(course, folder / "scenario.yaml", ScenarioSpec)
         module.scenario_path = course.display(folder / "scenario.yaml")
@@ -197,10 +200,11 @@ def _load_lesson(course: LoadedCourse, module: LoadedModule, path: Path, slug: s
     return LoadedLesson(slug, display, front, body, body_line)
 
 
-def _load_questions(course: LoadedCourse, module: LoadedModule, path: Path) -> None:
+def _load_questions(course: LoadedCourse, module: LoadedModule, path: Path, target: list[LoadedQuestion]) -> None:
+    """Read a question file (quiz.yaml or exam.yaml) into `target`."""
     display = course.display(path)
     if not path.is_file():
-        course.problems.append(Problem(display, None, "quiz.yaml is missing"))
+        course.problems.append(Problem(display, None, f"{path.name} is missing"))
         return
     try:
         data, linemap = read_yaml(path, display)
@@ -210,7 +214,7 @@ def _load_questions(course: LoadedCourse, module: LoadedModule, path: Path) -> N
     module.linemaps[display] = linemap
     questions = data.get("questions") if isinstance(data, dict) else None
     if not isinstance(questions, list) or not questions:
-        course.problems.append(Problem(display, linemap.line(()), "quiz.yaml needs a non-empty 'questions' list"))
+        course.problems.append(Problem(display, linemap.line(()), f"{path.name} needs a non-empty 'questions' list"))
         return
     for index, raw in enumerate(questions):
         where = ("questions", index)
@@ -233,4 +237,4 @@ def _load_questions(course: LoadedCourse, module: LoadedModule, path: Path) -> N
                 translations[locale] = checked.model_dump()
         if spec is not None:
             # Variants stay inside the question's data: {"ko": {prompt, explanation, choices}}.
-            module.questions.append(LoadedQuestion(spec.model_dump() | translations, display, linemap.line(where)))
+            target.append(LoadedQuestion(spec.model_dump() | translations, display, linemap.line(where)))

@@ -59,6 +59,7 @@ def _build_version(course: LoadedCourse) -> ContentVersion:
         validity_months=spec.validity_months, renewal_window_days=spec.renewal_window_days,
         credit_hours=spec.credit_hours,
         glossary=[term.model_dump() for term in sorted(course.glossary.terms, key=lambda t: t.term.lower())],
+        exam_settings=spec.exam.model_dump() if spec.exam else {},
     )
     by_slug = {m.slug: m for m in course.modules}
     for position, slug in enumerate(spec.modules, start=1):
@@ -79,11 +80,12 @@ def _build_version(course: LoadedCourse) -> ContentVersion:
                 objectives=lesson.front.objectives, sources=lesson.front.sources,
                 translations={locale: _lesson_text(variant) for locale, variant in lesson.variants.items()},
             ))
-        for index, question in enumerate(loaded.questions, start=1):
-            data = question.data
-            module.questions.append(Question(
-                key=data["id"], position=index, type=data["type"], objective=data["objective"], data=data,
-            ))
+        for pool, loaded_questions, questions in (("quiz", loaded.questions, module.questions),
+                                                  ("exam", loaded.exam_questions, module.exam_questions)):
+            for index, question in enumerate(loaded_questions, start=1):
+                data = question.data
+                questions.append(Question(key=data["id"], position=index, type=data["type"], pool=pool,
+                                          objective=data["objective"], data=data))
         version.modules.append(module)
     return version
 

@@ -24,6 +24,19 @@ class Recommendation(Strict):
     objectives: list[str] = Field(min_length=1)
 
 
+class ExamSettings(Strict):
+    """`exam:` in course.yaml: the final certification exam's blueprint and rules."""
+
+    objectives: list[str] = Field(min_length=1)  # the blueprint: objective ids the exam samples
+    items_per_objective: int = Field(default=1, ge=1, le=10)
+    pass_mark: int = Field(default=75, ge=1, le=100)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    cooldown_hours: int = Field(default=24, ge=0, le=24 * 30)
+    time_limit_minutes: int | None = Field(default=None, ge=1, le=600)
+    content_note: str | None = None
+    pretest_items_per_objective: int = Field(default=1, ge=0, le=5)  # 0: no pre-test
+
+
 class CourseSpec(Strict):
     """`course.yaml`."""
 
@@ -34,6 +47,7 @@ class CourseSpec(Strict):
     credit_hours: float | None = Field(default=None, gt=0, le=1000)
     modules: list[str] = Field(min_length=1)
     recommendations: list[Recommendation] = []
+    exam: ExamSettings | None = None
 
 
 class Objective(Strict):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.core.records import QuizRecord, ScenarioRecord, quiz_record_rows, scenario_record_rows
-from course.models import ContentVersion, Lesson, LessonProgress, Module, QuizAttempt, ScenarioRun, User
+from course.models import AttemptPurpose, ContentVersion, Lesson, LessonProgress, Module, QuizAttempt, ScenarioRun, User
 
 # Module status names, also used as CSS classes and in tests.
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
@@ -73,15 +73,31 @@ class CourseProgress:
 
     version: ContentVersion
     modules: list[ModuleProgress]
+    exam: QuizRecord | None = None  # the final exam's attempts; None when the course has no exam
 
     @property
     def percent(self) -> int:
-        total = sum(m.steps_total for m in self.modules)
-        return round(100 * sum(m.steps_done for m in self.modules) / total) if total else 0
+        total = sum(m.steps_total for m in self.modules) + (self.exam is not None)
+        done = sum(m.steps_done for m in self.modules) + bool(self.exam and self.exam.passed)
+        return round(100 * done / total) if total else 0
+
+    @property
+    def modules_complete(self) -> bool:
+        return bool(self.modules) and all(m.is_complete for m in self.modules)
+
+    @property
+    def exam_due(self) -> bool:
+        """Every module is done and the final exam is all that is left."""
+        return self.modules_complete and self.exam is not None and not self.exam.passed
 
     @property
     def is_complete(self) -> bool:
-        return bool(self.modules) and all(m.is_complete for m in self.modules)
+        """Every module (lessons, quiz, required scenario) and, if the course has one, the final exam passed."""
+        return self.modules_complete and (self.exam is None or self.exam.passed)
+
+    @property
+    def started(self) -> bool:
+        return any(m.started for m in self.modules)
 
     @property
     def minutes_left(self) -> int:
@@ -112,12 +128,13 @@ def course_progress(session: Session, user: User, version: ContentVersion) -> Co
         ModuleProgress(m, completed.get(m.slug, set()), visited.get(m.slug, set()),
                        quizzes.get(m.slug, QuizRecord()), scenarios.get(m.slug, ScenarioRecord()))
         for m in version.modules
-    ])
+    ], quizzes.get(AttemptPurpose.EXAM_SLUG, QuizRecord()) if version.exam_settings else None)
 
 
 def quiz_records(session: Session, user: User) -> dict[str, QuizRecord]:
-    """Per module slug: attempts made, best score, passed, and any open attempt (one query)."""
-    rows = quiz_record_rows(session, QuizAttempt.user_id == user.id)
+    """Per module slug (and "_exam" for the final exam): attempts, best score, passed, any open attempt (one query)."""
+    purposes = (AttemptPurpose.QUIZ, AttemptPurpose.EXAM)
+    rows = quiz_record_rows(session, QuizAttempt.user_id == user.id, purposes=purposes)
     return {slug: record for (_user_id, slug), record in rows.items()}
 
 

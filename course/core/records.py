@@ -47,8 +47,12 @@ class ScenarioRecord:
         return self.finished > 0
 
 
-def quiz_record_rows(session: Session, *where) -> dict[tuple[int, str], QuizRecord]:
-    """Per (user id, module slug), for the users `where` selects: quiz attempts summarised (one query)."""
+def quiz_record_rows(session: Session, *where, purposes: tuple[str, ...] = (AttemptPurpose.QUIZ,)
+                     ) -> dict[tuple[int, str], QuizRecord]:
+    """Per (user id, module slug), for the users `where` selects: attempts summarised (one query).
+
+    Module quizzes by default; with AttemptPurpose.EXAM in `purposes`, the final exam too (slug "_exam").
+    """
     submitted = QuizAttempt.status == AttemptStatus.SUBMITTED
     rows = session.execute(
         select(
@@ -60,7 +64,7 @@ def quiz_record_rows(session: Session, *where) -> dict[tuple[int, str], QuizReco
             func.max(case((QuizAttempt.status == AttemptStatus.IN_PROGRESS, QuizAttempt.id))),
             func.sum(case((submitted & ~QuizAttempt.passed, 1), else_=0)),
         )
-        .where(QuizAttempt.purpose == AttemptPurpose.QUIZ, *where)
+        .where(QuizAttempt.purpose.in_(purposes), *where)
         .group_by(QuizAttempt.user_id, QuizAttempt.module_slug)
     )
     return {(user_id, slug): QuizRecord(count, best, bool(passed), open_id, int(failed or 0))

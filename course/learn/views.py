@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from course.core.catalogue import find_lesson, load_live_version
 from course.core.completion import announce_certificate, certify_if_complete
+from course.core.exams import pretest_attempt, pretest_offered
 from course.core.progress import course_progress
 from course.core.records import latest_certificate, objective_mastery
 from course.database import writes_on_get
@@ -31,7 +32,7 @@ def next_step(progress) -> tuple[str, str] | None:
     """The URL and label of the exact next thing to do, or None when the course is complete."""
     module_progress = progress.next_module()
     if module_progress is None:
-        return None
+        return (url_for("exam.intro"), _("The final exam")) if progress.exam_due else None
     module = module_progress.module
     lesson = module_progress.next_lesson()
     if lesson is not None:
@@ -52,8 +53,10 @@ def dashboard():
         return render_template("learn/welcome.html")
     version, progress = live_course()
     certificate = latest_certificate(db.session, current_user)
+    baseline = (version.exam_settings and not progress.started
+                and pretest_offered(version, False, pretest_attempt(db.session, current_user)))
     return render_template("learn/dashboard.html", version=version, progress=progress, certificate=certificate,
-                           next_step=next_step(progress))
+                           next_step=next_step(progress), baseline=baseline)
 
 
 @bp.get("/modules/<slug>")

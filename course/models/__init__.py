@@ -9,6 +9,7 @@ from course.models.progress import (
     AttemptItem,
     AttemptPurpose,
     AttemptStatus,
+    ExamUnlock,
     LessonProgress,
     QuizAttempt,
     ScenarioRun,
@@ -18,6 +19,7 @@ from course.models.users import UNUSABLE_PASSWORD, PasswordToken, Role, User
 
 __all__ = [
     "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "Certificate",
-    "CertificateStatus", "Cohort", "CohortMember", "CohortTrainer", "ContentVersion", "Lesson", "LessonProgress",
+    "CertificateStatus", "Cohort", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock", "Lesson",
+    "LessonProgress",
     "Model", "Module", "PasswordToken", "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "utcnow",
 ]

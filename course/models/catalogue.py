@@ -27,6 +27,8 @@ class ContentVersion(Model):
     renewal_window_days: Mapped[int] = mapped_column(default=60)
     credit_hours: Mapped[float | None]
     glossary: Mapped[list] = mapped_column(default=list, server_default="[]")  # [{term, definition}]
+    # The final exam's blueprint and rules (course.yaml `exam:`); empty when the course has no exam.
+    exam_settings: Mapped[dict] = mapped_column(default=dict, server_default="{}")
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="version", order_by="Module.position", cascade="all, delete-orphan"
@@ -62,8 +64,14 @@ class Module(Model):
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan"
     )
+    # The module quiz's bank (also drawn for review and the pre-test) and the final exam's own pool: never mixed.
     questions: Mapped[list[Question]] = relationship(
-        back_populates="module", order_by="Question.position", cascade="all, delete-orphan"
+        back_populates="module", order_by="Question.position", cascade="all, delete-orphan",
+        primaryjoin="and_(Module.id == Question.module_id, Question.pool == 'quiz')",
+    )
+    exam_questions: Mapped[list[Question]] = relationship(
+        order_by="Question.position", cascade="all, delete-orphan", overlaps="module,questions",
+        primaryjoin="and_(Module.id == Question.module_id, Question.pool == 'exam')",
     )
 
     def source_citation(self, source_id: str) -> str:
@@ -109,6 +117,7 @@ class Question(Model):
     position: Mapped[int]
     type: Mapped[str] = mapped_column(String(32))
     objective: Mapped[str] = mapped_column(String(80))
+    pool: Mapped[str] = mapped_column(String(8), default="quiz", server_default="quiz")  # "quiz" or "exam"
     data: Mapped[dict]  # prompt, choices, explanation, source and type-specific settings
 
-    module: Mapped[Module] = relationship(back_populates="questions")
+    module: Mapped[Module] = relationship(back_populates="questions", overlaps="exam_questions")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.models.base import Model, utcnow
@@ -37,11 +37,15 @@ class AttemptStatus:
 
 
 class AttemptPurpose:
-    """A module quiz counts towards completion; a practice round (spaced review) does not."""
+    """A module quiz and the final exam count towards completion; practice rounds and the pre-test do not."""
 
     QUIZ = "quiz"
     PRACTICE = "practice"
     PRACTICE_SLUG = "_practice"  # module_slug of practice rounds, which span modules
+    EXAM = "exam"
+    EXAM_SLUG = "_exam"  # the final exam spans modules too
+    PRETEST = "pretest"
+    PRETEST_SLUG = "_pretest"  # the baseline test before module 1
 
 
 class QuizAttempt(Model):
@@ -82,6 +86,19 @@ class QuizAttempt(Model):
     @property
     def is_practice(self) -> bool:
         return self.purpose == AttemptPurpose.PRACTICE
+
+    @property
+    def is_exam(self) -> bool:
+        return self.purpose == AttemptPurpose.EXAM
+
+    @property
+    def is_pretest(self) -> bool:
+        return self.purpose == AttemptPurpose.PRETEST
+
+    @property
+    def is_graded_for_completion(self) -> bool:
+        """Module quizzes and the exam pass or fail; practice rounds and the pre-test only measure."""
+        return self.purpose in (AttemptPurpose.QUIZ, AttemptPurpose.EXAM)
 
     def is_overdue(self, moment: datetime) -> bool:
         """Whether the time limit has run out at `moment`."""
@@ -135,3 +152,18 @@ class ScenarioRun(Model):
     @property
     def is_finished(self) -> bool:
         return self.finished_at is not None
+
+
+class ExamUnlock(Model):
+    """A trainer's or admin's decision to give a trainee fresh exam attempts, with the reason (audited too).
+
+    Attempts are counted from the latest unlock, and its cooldown is lifted.
+    """
+
+    __tablename__ = "exam_unlocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unlocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    unlocked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -166,7 +166,7 @@ def grade_attempt(session: Session, attempt: QuizAttempt, now: datetime, late: b
         item.credit = get_type(item.question.type).grade(item.question.data, item.response)
     attempt.status, attempt.submitted_at, attempt.late = AttemptStatus.SUBMITTED, now, late
     attempt.score = score_percent([item.credit for item in attempt.items])
-    attempt.passed = None if attempt.is_practice else has_passed(attempt.score, attempt.pass_mark)
+    attempt.passed = has_passed(attempt.score, attempt.pass_mark) if attempt.is_graded_for_completion else None
     session.flush()
     return True
 

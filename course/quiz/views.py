@@ -13,6 +13,7 @@ from course.core.progress import course_progress
 from course.database import writes_on_get
 from course.extensions import db
 from course.models import QuizAttempt, utcnow
+from course.quiz.exam_views import assessment_result_page
 from course.quiz.forms import AttemptForm, StartAttemptForm
 from course.quiz.practice import NothingToPractise, recent_practice_rounds, start_practice_round
 from course.quiz.review import missed_objectives, review, shows_correct_answers
@@ -31,7 +32,7 @@ from course.quiz.services import (
 from course.quiz.types import ResponseError, get_type
 
 bp = Blueprint("quiz", __name__)
-PRACTICE_PAGE_SIZE = 5
+PRACTICE_PAGE_SIZE = 5  # practice rounds, the final exam and the baseline check: questions a page
 
 
 def own_attempt(attempt_id: int) -> QuizAttempt:
@@ -80,7 +81,8 @@ def start(slug: str):
 
 
 def per_page(attempt: QuizAttempt) -> int:
-    return PRACTICE_PAGE_SIZE if attempt.is_practice else attempt.module.quiz_settings.get("questions_per_page", 5)
+    """Questions a page: the module's setting; practice rounds, the exam and the baseline check span modules."""
+    return PRACTICE_PAGE_SIZE if attempt.module is None else attempt.module.quiz_settings.get("questions_per_page", 5)
 
 
 def closed_attempt(attempt: QuizAttempt, posted: bool = False):
@@ -150,6 +152,8 @@ def after_grading(attempt: QuizAttempt):
 
 
 def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 200):
+    if attempt.is_exam or attempt.is_pretest:
+        return assessment_result_page(attempt, notice, status)
     version = load_live_version(db.session)
     attempts_left = None
     if not attempt.is_practice:

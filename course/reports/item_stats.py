@@ -239,3 +239,13 @@ def _credit(value: float) -> float:
     if not math.isfinite(value) or not 0 <= value <= 1:
         raise ValueError(f"a credit must be between 0 and 1, not {value!r}")
     return value
+
+
+def normalised_gain(pre: float, post: float) -> float | None:
+    """Hake's normalised gain: the share of the possible improvement achieved, (post - pre) / (100 - pre).
+
+    Percentages in, a fraction out (negative when scores fell); None when the baseline was already 100%.
+    """
+    if pre >= 100:
+        return None
+    return round((post - pre) / (100 - pre), 2)

@@ -58,3 +58,16 @@ class ImportForm(FlaskForm):
         SelectChoice("page", _l("On this page")),
         SelectChoice("csv", _l("As a CSV download (includes set-password links)")),
     ], default="page")
+
+
+class ExamUnlockForm(FlaskForm):
+    """Give a trainee fresh attempts at the final exam, saying why (kept in the audit log)."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Say why you are giving more attempts.")),
+                                                     Length(max=500)],
+                           description=_l("For example: we went through the lessons together on 3 March."))
+
+    def validate_reason(self, field) -> None:
+        field.data = " ".join(field.data.split())
+        if not field.data:
+            raise ValidationError(_l("Say why you are giving more attempts."))

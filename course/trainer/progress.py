@@ -19,6 +19,7 @@ from course.core.records import (
     scenario_record_rows,
 )
 from course.models import (
+    AttemptPurpose,
     Certificate,
     Cohort,
     CohortMember,
@@ -45,19 +46,21 @@ class TraineeRow:
     certificate: Certificate | None
     first_certificate_at: datetime | None = None
     flags: set[str] = field(default_factory=set)
+    exam: QuizRecord | None = None  # the final exam's attempts; None when the course has no exam
 
     @property
     def steps_done(self) -> int:
-        return sum(m.steps_done for m in self.modules)
+        return sum(m.steps_done for m in self.modules) + bool(self.exam and self.exam.passed)
 
     @cached_property
     def percent(self) -> int:
-        total = sum(m.steps_total for m in self.modules)
+        total = sum(m.steps_total for m in self.modules) + (self.exam is not None)
         return round(100 * self.steps_done / total) if total else 0
 
     @cached_property
     def is_complete(self) -> bool:
-        return bool(self.modules) and all(m.is_complete for m in self.modules)
+        modules_done = bool(self.modules) and all(m.is_complete for m in self.modules)
+        return modules_done and (self.exam is None or self.exam.passed)
 
     @property
     def started(self) -> bool:
@@ -161,7 +164,8 @@ def cohort_progress(session: Session, cohort: Cohort, version: ContentVersion,
         .where(CohortMember.cohort_id == cohort.id)
     ).all()
     lessons = lesson_tallies(session, version, member_filter(cohort, LessonProgress.user_id))
-    quizzes = quiz_record_rows(session, member_filter(cohort, QuizAttempt.user_id))
+    purposes = (AttemptPurpose.QUIZ, AttemptPurpose.EXAM) if version.exam_settings else (AttemptPurpose.QUIZ,)
+    quizzes = quiz_record_rows(session, member_filter(cohort, QuizAttempt.user_id), purposes=purposes)
     scenarios = scenario_record_rows(session, member_filter(cohort, ScenarioRun.user_id))
     latest, first_at = certificates_of(session, cohort)
     rows = []
@@ -172,7 +176,8 @@ def cohort_progress(session: Session, cohort: Cohort, version: ContentVersion,
             cells.append(ModuleProgress(module, quiz=quizzes.get(key) or QuizRecord(),
                                         scenario=scenarios.get(key) or ScenarioRecord(),
                                         lesson_tally=lessons.get(key, (0, False))))
-        row = TraineeRow(user, joined_at, cells, latest.get(user.id), first_at.get(user.id))
+        exam = (quizzes.get((user.id, AttemptPurpose.EXAM_SLUG)) or QuizRecord()) if version.exam_settings else None
+        row = TraineeRow(user, joined_at, cells, latest.get(user.id), first_at.get(user.id), exam=exam)
         row.flags = flags_for(row, cohort, now)
         rows.append(row)
     return CohortProgress(cohort, version, rows, now.date())

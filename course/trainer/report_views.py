@@ -1,4 +1,4 @@
-"""Trainer reports: item analysis pages and streamed CSV exports (progress, attempts, items)."""
+"""Trainer reports: item analysis, learning gain and streamed CSV exports (progress, attempts, items)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from course.core.roles import admin_required, staff_required
 from course.database import writes_on_get
 from course.extensions import db
 from course.models import Cohort
+from course.reports.item_stats import MIN_RESPONSES
 from course.trainer.exports import attempt_rows, csv_lines, csv_response, progress_rows
+from course.trainer.gain import cohort_gain
 from course.trainer.items import item_analysis
 from course.trainer.progress import cohort_progress
 
@@ -39,6 +41,17 @@ def analysis_page(cohort: Cohort | None):
 @staff_required
 def items(cohort_id: int):
     return analysis_page(cohort_for(db.session, current_user, cohort_id))
+
+
+@bp.get("/trainer/cohorts/<int:cohort_id>/gain")
+@staff_required
+def gain(cohort_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    version = load_live_version(db.session) or abort(503)
+    if not version.exam_settings:
+        abort(404)
+    return render_template("trainer/gain.html", cohort=cohort, version=version,
+                           gains=cohort_gain(db.session, cohort, version), minimum=MIN_RESPONSES)
 
 
 @bp.get("/admin/items")

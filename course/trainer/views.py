@@ -23,12 +23,8 @@ from course.core.catalogue import load_live_version
 from course.core.forms import ConfirmForm
 from course.core.mail import mail_configured, public_link, send_messages, welcome_message
 from course.core.pagination import page_number
-from course.core.password_links import issue_password_link
-from course.core.progress import course_progress
-from course.core.records import certificate_history, objective_mastery
 from course.core.roles import staff_required
 from course.core.settings import academy_name
-from course.database import writes_on_get
 from course.extensions import db
 from course.reports.charts import bar_chart, data_table, line_chart, score_bands
 from course.trainer.exports import csv_lines, csv_response
@@ -41,11 +37,8 @@ from course.trainer.services import (
     cohort_by_invite,
     cohorts_with_counts,
     create_cohort,
-    find_member,
     join_cohort,
     member_count,
-    remove_member,
-    trainee_activity,
     update_invite,
 )
 
@@ -206,48 +199,6 @@ def email_links(outcomes, cohort) -> None:
     for outcome in created:
         outcome.message = (_("New account; the email could not be delivered.") if outcome.email in failed
                            else _("New account; the set-password link was emailed."))
-
-
-@bp.get("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>")
-@writes_on_get
-@staff_required
-def trainee(cohort_id: int, user_id: int):
-    cohort = cohort_for(db.session, current_user, cohort_id)
-    member = find_member(db.session, cohort, user_id) or abort(404)
-    user = member.user
-    version = load_live_version(db.session) or abort(503)
-    record_event(db.session, current_user, "trainee.record_viewed", "user", user.id, cohort_id=cohort.id)
-    attempts, runs = trainee_activity(db.session, user)
-    return render_template("trainer/trainee.html", cohort=cohort, trainee=user, member=member,
-                           progress=course_progress(db.session, user, version), attempts=attempts, runs=runs,
-                           mastery=objective_mastery(db.session, user),
-                           certificates=certificate_history(db.session, user))
-
-
-@bp.post("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>/remove")
-@staff_required
-def remove(cohort_id: int, user_id: int):
-    cohort = cohort_for(db.session, current_user, cohort_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if remove_member(db.session, current_user, cohort, user_id):
-        flash(_("Removed from the cohort. Their progress and certificates are kept."), "success")
-    return redirect(url_for("trainer.cohort", cohort_id=cohort.id))
-
-
-@bp.post("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>/password-link")
-@staff_required
-def password_link(cohort_id: int, user_id: int):
-    cohort = cohort_for(db.session, current_user, cohort_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    member = find_member(db.session, cohort, user_id) or abort(404)
-    if member.user.has_password:
-        abort(409, _("This trainee has already set a password."))
-    token = issue_password_link(db.session, current_user, member.user)
-    flash(_("New set-password link (valid for 14 days; copy it now, it is not shown again): %(link)s",
-            link=url_for("auth.set_password", token=token, _external=True)), "success")
-    return redirect(url_for("trainer.trainee", cohort_id=cohort.id, user_id=user_id))
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])

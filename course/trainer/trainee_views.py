@@ -1,0 +1,89 @@
+"""A trainee's record as their trainer sees it, and what a trainer may do there: links, removal, exam unlocks."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from course.core.access import cohort_for
+from course.core.audit import record_event
+from course.core.catalogue import load_live_version
+from course.core.exams import exam_status, unlock_exam
+from course.core.forms import ConfirmForm
+from course.core.password_links import issue_password_link
+from course.core.progress import course_progress
+from course.core.records import certificate_history, objective_mastery
+from course.core.roles import staff_required
+from course.database import writes_on_get
+from course.extensions import db
+from course.trainer.forms import ExamUnlockForm
+from course.trainer.services import find_member, remove_member, trainee_activity
+
+bp = Blueprint("trainees", __name__)
+
+
+@bp.get("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>")
+@writes_on_get
+@staff_required
+def record(cohort_id: int, user_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    member = find_member(db.session, cohort, user_id) or abort(404)
+    user = member.user
+    version = load_live_version(db.session) or abort(503)
+    record_event(db.session, current_user, "trainee.record_viewed", "user", user.id, cohort_id=cohort.id)
+    return trainee_page(cohort, member, version)
+
+
+def trainee_page(cohort, member, version, unlock_form: ExamUnlockForm | None = None, status: int = 200):
+    """A trainee's full record: progress, attempts, scenario runs, mastery, exam standing and certificates."""
+    user = member.user
+    attempts, runs = trainee_activity(db.session, user)
+    return render_template("trainer/trainee.html", cohort=cohort, trainee=user, member=member,
+                           progress=course_progress(db.session, user, version), attempts=attempts, runs=runs,
+                           mastery=objective_mastery(db.session, user),
+                           certificates=certificate_history(db.session, user),
+                           exam=exam_status(db.session, user, version) if version.exam_settings else None,
+                           unlock_form=unlock_form or ExamUnlockForm()), status
+
+
+@bp.post("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>/exam-unlock")
+@staff_required
+def unlock(cohort_id: int, user_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    member = find_member(db.session, cohort, user_id) or abort(404)
+    version = load_live_version(db.session) or abort(503)
+    form = ExamUnlockForm()
+    if not version.exam_settings:
+        abort(404)
+    if not form.validate_on_submit():
+        return trainee_page(cohort, member, version, form, 422)
+    unlock_exam(db.session, current_user, member.user, form.reason.data)
+    flash(_("%(name)s has a fresh set of exam attempts.", name=member.user.name), "success")
+    return redirect(url_for("trainees.record", cohort_id=cohort.id, user_id=user_id))
+
+
+@bp.post("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>/remove")
+@staff_required
+def remove(cohort_id: int, user_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if remove_member(db.session, current_user, cohort, user_id):
+        flash(_("Removed from the cohort. Their progress and certificates are kept."), "success")
+    return redirect(url_for("trainer.cohort", cohort_id=cohort.id))
+
+
+@bp.post("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>/password-link")
+@staff_required
+def password_link(cohort_id: int, user_id: int):
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    member = find_member(db.session, cohort, user_id) or abort(404)
+    if member.user.has_password:
+        abort(409, _("This trainee has already set a password."))
+    token = issue_password_link(db.session, current_user, member.user)
+    flash(_("New set-password link (valid for 14 days; copy it now, it is not shown again): %(link)s",
+            link=url_for("auth.set_password", token=token, _external=True)), "success")
+    return redirect(url_for("trainees.record", cohort_id=cohort.id, user_id=user_id))

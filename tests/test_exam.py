@@ -1,0 +1,296 @@
+"""The final certification exam and the baseline check, as a trainee and a trainer meet them.
+
+The exam draws afresh from an exam-only pool, allows a few attempts with a cooldown, shows objective feedback but
+never its keys, and is required for the certificate; a trainer unlocks more attempts with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from datetime import timedelta
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from course.core.catalogue import load_live_version
+from course.extensions import db
+from course.models import AuditEvent, Certificate, ExamUnlock, QuizAttempt, Role
+from course.quiz.exam import stratified_draw
+from tests.conftest import FIXTURE_CONTENT, attempt_answers, post_form, signed_in
+from tests.test_certificates import complete_course
+
+EXAM = {"objectives": ["basics-one", "basics-two", "practice-one"], "items_per_objective": 1, "pass_mark": 75,
+        "max_attempts": 2, "cooldown_hours": 24, "time_limit_minutes": 30,
+        "content_note": "Some questions describe abuse through images, without images or explicit detail.",
+        "pretest_items_per_objective": 1}
+
+
+def exam_item(key: str, objective: str, source: str) -> dict:
+    """An exam-only question: a secret key phrase the tests can look for in pages."""
+    return {"id": key, "type": "single", "objective": objective,
+            "prompt": f"Exam situation {key}: what do you do?",
+            "choices": [{"text": f"Exam key {key}", "correct": True, "feedback": f"Why {key} is right."},
+                        {"text": f"Exam distractor {key} one", "correct": False, "feedback": "Not this."},
+                        {"text": f"Exam distractor {key} two", "correct": False, "feedback": "Not this either."}],
+            "explanation": f"Exam explanation {key}.", "source": source}
+
+
+def write_exam(root, exam=EXAM, per_objective=3):
+    """Add the exam block to course.yaml and an exam.yaml to each module of a copy of the fixture course."""
+    course = yaml.safe_load((root / "course.yaml").read_text())
+    course["exam"] = exam
+    (root / "course.yaml").write_text(yaml.safe_dump(course, sort_keys=False))
+    pools = {"01-basics": [("basics-one", "src-a"), ("basics-two", "src-a")], "02-practice": [("practice-one", "src-b")]}
+    for folder, objectives in pools.items():
+        items = [exam_item(f"{objective}-x{letter}", objective, source)
+                 for objective, source in objectives for letter in "abcdefgh"[:per_objective]]
+        (root / folder / "exam.yaml").write_text(yaml.safe_dump({"questions": items}, sort_keys=False))
+
+
+@pytest.fixture
+def exam_content(tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, root)
+    write_exam(root)
+    return root
+
+
+@pytest.fixture
+def app(make_app, exam_content):
+    """This module's app publishes the fixture course with an exam (make_user and friends use it too)."""
+    return make_app(exam_content)
+
+
+def start_exam(client) -> int:
+    response = post_form(client, "/exam/start", form_url="/exam")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+
+
+def take_exam(client, app, correct: bool):
+    attempt_id = start_exam(client)
+    answers = {**attempt_answers(app, attempt_id, correct=correct), "action": "submit"}
+    return attempt_id, post_form(client, f"/attempts/{attempt_id}", answers, form_url="/exam")
+
+
+def exam_attempts(app):
+    with app.app_context():
+        return db.session.scalars(select(QuizAttempt).where(QuizAttempt.purpose == "exam")
+                                  .order_by(QuizAttempt.id)).all()
+
+
+def shift_back(app, hours: float) -> None:
+    """Move every exam attempt into the past, as if time had passed."""
+    with app.app_context():
+        for attempt in db.session.scalars(select(QuizAttempt).where(QuizAttempt.purpose == "exam")):
+            attempt.started_at -= timedelta(hours=hours)
+            if attempt.submitted_at:
+                attempt.submitted_at -= timedelta(hours=hours)
+        db.session.commit()
+
+
+def test_the_exam_is_published_with_its_own_pool_never_mixed_into_the_quiz_bank(app):
+    with app.app_context():
+        version = load_live_version(db.session)
+        assert version.exam_settings["objectives"] == EXAM["objectives"]
+        basics = version.modules[0]
+        assert {q.key for q in basics.exam_questions} == {f"basics-{o}-x{letter}" for o in ("one", "two")
+                                                          for letter in "abc"}
+        assert not any("-x" in q.key for m in version.modules for q in m.questions)
+
+
+def test_a_draw_takes_the_set_number_per_blueprint_objective(app):
+    import random
+
+    with app.app_context():
+        version = load_live_version(db.session)
+        pools = {}
+        for module in version.modules:
+            for question in module.exam_questions:
+                pools.setdefault(question.objective, []).append(question)
+        for seed in range(20):
+            drawn = stratified_draw(pools, EXAM["objectives"], 1, random.Random(seed))
+            assert sorted(q.objective for q in drawn) == sorted(EXAM["objectives"])
+        seen = {q.key for seed in range(50) for q in stratified_draw(pools, EXAM["objectives"], 1,
+                                                                        random.Random(seed))}
+        assert len(seen) == 9  # every item of every pool comes up: each attempt is a fresh draw
+
+
+def test_the_exam_opens_only_when_every_module_is_complete(app, make_user):
+    client = signed_in(app, make_user())
+    page = client.get("/exam").get_data(as_text=True)
+    assert "The final exam opens once every module is complete." in page
+    assert post_form(client, "/exam/start", form_url="/exam").status_code == 409
+    assert exam_attempts(app) == []
+
+
+def test_the_certificate_needs_the_exam_and_follows_a_pass(app, make_user):
+    client = signed_in(app, make_user())
+    complete_course(client, app)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Certificate.id))) == 0
+    dashboard = client.get("/").get_data(as_text=True)
+    assert 'href="/exam"' in dashboard and "The final exam" in dashboard
+    attempt_id, response = take_exam(client, app, correct=True)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Certificate.id))) == 1
+    result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "You passed the final exam" in result
+
+
+def test_a_failed_attempt_shows_objectives_and_lessons_never_the_keys(app, make_user):
+    client = signed_in(app, make_user())
+    complete_course(client, app)
+    attempt_id, response = take_exam(client, app, correct=False)
+    assert response.status_code == 302
+    result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Not passed yet" in result
+    assert "Identify the first thing." in result  # the objective, in words
+    assert "/modules/basics/lessons/" in result  # and the lessons to review
+    for leak in ("Exam key", "Why basics", "Exam explanation", "Not this"):
+        assert leak not in result
+    intro = client.get("/exam").get_data(as_text=True)
+    assert "How your last attempt went" in intro
+    assert "Exam key" not in intro
+
+
+def test_the_cooldown_and_the_attempt_limit_hold_until_a_trainer_unlocks(app, make_user, make_cohort):
+    trainee = make_user()
+    trainer = make_user(Role.TRAINER)
+    cohort = make_cohort(trainer, [trainee])
+    client = signed_in(app, trainee)
+    complete_course(client, app)
+    take_exam(client, app, correct=False)
+    refused = post_form(client, "/exam/start", form_url="/exam")
+    assert refused.status_code == 409
+    assert "You can take the exam again from" in refused.get_data(as_text=True)
+    shift_back(app, 25)
+    take_exam(client, app, correct=False)
+    shift_back(app, 25)
+    locked = post_form(client, "/exam/start", form_url="/exam")
+    assert locked.status_code == 409
+    assert "You have used all 2 attempts at the final exam" in locked.get_data(as_text=True)
+    assert len(exam_attempts(app)) == 2
+
+    staff = signed_in(app, trainer)
+    record = f"/trainer/cohorts/{cohort.id}/trainees/{trainee.id}"
+    page = staff.get(record).get_data(as_text=True)
+    assert "locked until you give more attempts" in page
+    unlock = f"{record}/exam-unlock"
+    assert post_form(staff, unlock, {"reason": "   "}, form_url=record).status_code == 422
+    assert post_form(staff, unlock, {"reason": "Went through module 1 together"}, form_url=record).status_code == 302
+    with app.app_context():
+        [row] = db.session.scalars(select(ExamUnlock)).all()
+        assert (row.user_id, row.unlocked_by_id, row.reason) == (trainee.id, trainer.id,
+                                                                  "Went through module 1 together")
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "exam.unlocked"))
+        assert event.details["reason"] == "Went through module 1 together"
+    take_exam(client, app, correct=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Certificate.id))) == 1
+
+
+def test_only_the_trainee_s_own_trainers_may_unlock(app, make_user, make_cohort):
+    trainee, trainer, stranger = make_user(), make_user(Role.TRAINER), make_user(Role.TRAINER)
+    cohort = make_cohort(trainer, [trainee])
+    make_cohort(stranger, [], name="Other intake")
+    outsider = signed_in(app, stranger)
+    url = f"/trainer/cohorts/{cohort.id}/trainees/{trainee.id}/exam-unlock"
+    response = post_form(outsider, url, {"reason": "because"}, form_url="/trainer")
+    assert response.status_code == 404
+    learner = signed_in(app, trainee)
+    assert post_form(learner, url, {"reason": "because"}, form_url="/").status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ExamUnlock.id))) == 0
+
+
+def test_concurrent_exam_submits_grade_once(app, make_user):
+    user = make_user()
+    clients = [signed_in(app, user) for _ in range(4)]
+    complete_course(clients[0], app)
+    attempt_id = start_exam(clients[0])
+    answers = {**attempt_answers(app, attempt_id, correct=True), "action": "submit"}
+    tokens = [re.search(r'name="csrf_token"[^>]*value="([^"]+)"', c.get("/exam").get_data(as_text=True)).group(1)
+              for c in clients]
+    barrier, statuses = threading.Barrier(len(clients)), []
+
+    def submit(client, token):
+        barrier.wait()
+        statuses.append(client.post(f"/attempts/{attempt_id}", data={**answers, "csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=submit, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) and set(statuses) <= {302, 409}
+    with app.app_context():
+        [attempt] = db.session.scalars(select(QuizAttempt).where(QuizAttempt.purpose == "exam")).all()
+        assert (attempt.status, attempt.score) == ("submitted", 100.0)
+        assert db.session.scalar(select(func.count(Certificate.id))) == 1
+
+
+def test_the_baseline_check_is_offered_once_before_the_course_and_never_counts(app, make_user):
+    client = signed_in(app, make_user())
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "Before you start: a baseline check" in dashboard
+    response = post_form(client, "/baseline/start", form_url="/baseline")
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        objectives = sorted(item.question.objective for item in attempt.items)
+        pools = {item.question.pool for item in attempt.items}
+    assert objectives == sorted(EXAM["objectives"]) and pools == {"quiz"}  # from the banks, not the exam pool
+    answers = {**attempt_answers(app, attempt_id, correct=False), "action": "submit"}
+    post_form(client, f"/attempts/{attempt_id}", answers, form_url="/baseline")
+    result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Your starting point is recorded" in result
+    assert "Alpha is right" not in result and "The first thing is Alpha" not in result  # no keys
+    with app.app_context():
+        assert db.session.get(QuizAttempt, attempt_id).passed is None
+    assert "Before you start: a baseline check" not in client.get("/").get_data(as_text=True)
+    assert client.get("/baseline").status_code == 302  # to its result
+    assert post_form(client, "/baseline/start", form_url="/").status_code == 409
+    with app.app_context():
+        assert db.session.scalar(select(func.count(QuizAttempt.id)).where(QuizAttempt.purpose == "pretest")) == 1
+
+
+def test_the_baseline_is_not_offered_once_the_course_has_begun(app, make_user):
+    client = signed_in(app, make_user())
+    post_form(client, "/modules/basics/lessons/first/complete", form_url="/modules/basics/lessons/first?note=read")
+    assert "Before you start: a baseline check" not in client.get("/").get_data(as_text=True)
+    assert post_form(client, "/baseline/start", form_url="/baseline").status_code == 409
+
+
+def test_trainers_see_baseline_and_exam_per_objective_with_the_gain(app, make_user, make_cohort):
+    trainer = make_user(Role.TRAINER)
+    trainees = [make_user() for _ in range(2)]
+    cohort = make_cohort(trainer, trainees)
+    for trainee in trainees:
+        client = signed_in(app, trainee)
+        response = post_form(client, "/baseline/start", form_url="/baseline")
+        attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+        post_form(client, f"/attempts/{attempt_id}",
+                  {**attempt_answers(app, attempt_id, correct=False), "action": "submit"}, form_url="/baseline")
+        complete_course(client, app)
+        take_exam(client, app, correct=True)
+    page = signed_in(app, trainer).get(f"/trainer/cohorts/{cohort.id}/gain").get_data(as_text=True)
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">([^<]+)</th>\s*<td>(\d+)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>"
+                      r"\s*<td>([^<]+)", page)
+    assert len(rows) == 3
+    for _text, matched, pre, post, gain in rows:
+        assert (matched, pre.strip(), post.strip(), gain.strip()) == ("2", "0%", "100%", "1.00")
+    assert "too few responses" in page  # two trainees are too few to compare
+
+
+def test_a_course_without_an_exam_needs_none(make_app, make_user):
+    plain = make_app()  # the fixture course as it is, without an exam
+    client = signed_in(plain, make_user())
+    assert client.get("/exam").status_code == 404
+    complete_course(client, plain)
+    with plain.app_context():
+        assert db.session.scalar(select(func.count(Certificate.id))) == 1
