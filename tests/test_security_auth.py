@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from course.core import mail
 from course.auth.lockout import FREE_FAILURES, LONGEST_PAUSE, pause_after
+from course.core import mail
 from course.core.password_links import new_password_token
 from course.extensions import db
 from course.models import PasswordToken, User, utcnow
