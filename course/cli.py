@@ -50,8 +50,9 @@ def content_check() -> None:
         raise click.ClickException(f"{len(course.problems)} problem(s) found in {root}.")
     lessons = sum(len(m.lessons) for m in course.modules)
     questions = sum(len(m.questions) for m in course.modules)
-    click.echo(f"OK: {len(course.modules)} modules, {lessons} lessons, {questions} questions "
-               f"(content version {course.content_hash[:10]}).")
+    exam = sum(len(m.exam_questions) for m in course.modules)
+    click.echo(f"OK: {len(course.modules)} modules, {lessons} lessons, {questions} quiz questions, "
+               f"{exam} exam questions (content version {course.content_hash[:10]}).")
 
 
 @content_cli.command("curriculum")

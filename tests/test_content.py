@@ -131,7 +131,7 @@ def test_ordering_items_are_not_marked_correct(content):
 def test_every_choice_has_feedback(content):
     edit(content / "01-basics" / "quiz.yaml", "{text: Gamma answer, correct: false, feedback: Gamma comes third.}",
          "{text: Gamma answer, correct: false}")
-    assert_problem(content, "modules/01-basics/quiz.yaml:9", "choices.2.feedback: Field required")
+    assert_problem(content, "modules/01-basics/quiz.yaml:10", "choices.2.feedback: Field required")
 
 
 def test_question_ids_are_unique_across_the_course(content):
@@ -141,8 +141,8 @@ def test_question_ids_are_unique_across_the_course(content):
 
 def test_question_objective_and_source_must_be_declared(content):
     quiz = content / "02-practice" / "quiz.yaml"
-    edit(quiz, "    objective: practice-one\n    prompt: Practice question one?",
-         "    objective: practice-two\n    prompt: Practice question one?")
+    edit(quiz, "    objective: practice-one\n    level: application\n    prompt: Practice question one?",
+         "    objective: practice-two\n    level: application\n    prompt: Practice question one?")
     edit(quiz, "    source: src-b", "    source: src-q")
     assert_problem(content, "modules/02-practice/quiz.yaml:2", "objective 'practice-two' is not declared")
     assert_problem(content, "modules/02-practice/quiz.yaml:2", "source 'src-q' is not declared")
@@ -227,7 +227,7 @@ def test_check_command_prints_file_line_reason_and_fails(make_app, content):
 def test_check_command_reports_a_valid_course(make_app, content):
     result = make_app(content_dir=content, sync=False).test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 0
-    assert "OK: 2 modules, 3 lessons, 10 questions" in result.output
+    assert "OK: 2 modules, 3 lessons, 10 quiz questions, 0 exam questions" in result.output
 
 
 def versions(app):

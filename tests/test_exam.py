@@ -28,13 +28,19 @@ EXAM = {"objectives": ["basics-one", "basics-two", "practice-one"], "items_per_o
         "pretest_items_per_objective": 1}
 
 
-def exam_item(key: str, objective: str, source: str) -> dict:
-    """An exam-only question: a secret key phrase the tests can look for in pages."""
-    return {"id": key, "type": "single", "objective": objective,
+KEY_TEXTS = ("Exam key {key}", "Exam key {key}, of a middling length",
+             "Exam key {key}, written out at the very greatest length")
+
+
+def exam_item(key: str, objective: str, source: str, variant: int = 0) -> dict:
+    """An exam-only question with a secret key phrase the tests look for in pages; `variant` varies its length."""
+    return {"id": key, "type": "single", "objective": objective, "level": "application",
             "prompt": f"Exam situation {key}: what do you do?",
-            "choices": [{"text": f"Exam key {key}", "correct": True, "feedback": f"Why {key} is right."},
-                        {"text": f"Exam distractor {key} one", "correct": False, "feedback": "Not this."},
-                        {"text": f"Exam distractor {key} two", "correct": False, "feedback": "Not this either."}],
+            "choices": [{"text": KEY_TEXTS[variant].format(key=key), "correct": True,
+                         "feedback": f"Why {key} is right."},
+                        {"text": f"Exam distractor {key}, short", "correct": False, "feedback": "Not this."},
+                        {"text": f"Exam distractor {key}, a good deal longer than that", "correct": False,
+                         "feedback": "Not this either."}],
             "explanation": f"Exam explanation {key}.", "source": source}
 
 
@@ -46,8 +52,8 @@ def write_exam(root, exam=EXAM, per_objective=3):
     pools = {"01-basics": [("basics-one", "src-a"), ("basics-two", "src-a")],
              "02-practice": [("practice-one", "src-b")]}
     for folder, objectives in pools.items():
-        items = [exam_item(f"{objective}-x{letter}", objective, source)
-                 for objective, source in objectives for letter in "abcdefgh"[:per_objective]]
+        items = [exam_item(f"{objective}-x{letter}", objective, source, index % len(KEY_TEXTS))
+                 for objective, source in objectives for index, letter in enumerate("abcdefgh"[:per_objective])]
         (root / folder / "exam.yaml").write_text(yaml.safe_dump({"questions": items}, sort_keys=False))
 
 
@@ -299,3 +305,68 @@ def test_a_course_without_an_exam_needs_none(make_app, make_user):
     complete_course(client, plain)
     with plain.app_context():
         assert db.session.scalar(select(func.count(Certificate.id))) == 1
+
+
+def guess(question: dict, key_rank: int, true_majority: bool) -> list[int]:
+    """A test-wise guesser's answer, knowing nothing: length rank, the majority true/false key, the longest options."""
+    choices = question["choices"]
+    lengths = [len(c["text"].strip()) for c in choices]
+    ranks = [1 + sum(other > length for other in lengths) for length in lengths]
+    if question["type"] == "single":
+        return [min(range(len(choices)), key=lambda i: abs(ranks[i] - key_rank))]
+    if question["type"] == "true_false":
+        return [next(i for i, c in enumerate(choices) if (c["text"] == "True") == true_majority)]
+    if question["type"] == "multiple":
+        return sorted(range(len(choices)), key=lambda i: -lengths[i])[:2]
+    return list(range(len(choices)))  # ordering: leave the order as shown
+
+
+def test_a_guesser_who_knows_nothing_fails_the_real_exam():
+    """The length and true/false habits a test-wise guesser learns from the module quizzes do not pass the exam."""
+    from collections import Counter
+
+    from course.config import PROJECT_ROOT
+    from course.content.item_rules import key_length_rank, true_key
+    from course.content.loader import load_course
+    from course.quiz.types import get_type
+
+    course = load_course(PROJECT_ROOT / "modules")
+    bank = [q.data for m in course.modules for q in m.questions]
+    key_rank = Counter(key_length_rank(q) for q in bank if q["type"] == "single").most_common(1)[0][0]
+    true_majority = sum(true_key(q) for q in bank if q["type"] == "true_false") * 2 >= sum(
+        q["type"] == "true_false" for q in bank)
+    pools: dict[str, list[dict]] = {}
+    for module in course.modules:
+        for question in module.exam_questions:
+            pools.setdefault(question.data["objective"], []).append(question.data)
+    blueprint = course.spec.exam.objectives
+    assert set(blueprint) <= set(pools)
+    # One item per objective, drawn uniformly from its pool: the expected score is the mean of the pool means.
+    per_objective = [sum(get_type(q["type"]).grade(q, guess(q, key_rank, true_majority)) for q in pools[o])
+                     / len(pools[o]) for o in blueprint]
+    expected = 100 * sum(per_objective) / len(per_objective)
+    print(f"guesser's expected exam score: {expected:.1f}% (pass mark {course.spec.exam.pass_mark}%)")
+    assert expected < 40
+
+
+def test_content_check_holds_the_exam_pools_to_the_blueprint_and_the_item_rules(exam_content):
+    from course.content.checks import check_course
+
+    path = exam_content / "01-basics" / "exam.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["questions"][0]["choices"][1]["text"] = "All of the above"
+    data["questions"][1]["objective"] = "not-in-blueprint"
+    data["questions"][2]["id"] = "basics-q01"  # a quiz question's id
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    course = yaml.safe_load((exam_content / "course.yaml").read_text())
+    course["exam"]["objectives"].append("no-such-objective")
+    (exam_content / "course.yaml").write_text(yaml.safe_dump(course, sort_keys=False))
+    problems = [str(p) for p in check_course(exam_content).problems]
+    assert any("exam.yaml" in p and "all/none-of-the-above" in p for p in problems)
+    assert any("'not-in-blueprint' is not declared" in p for p in problems)
+    assert any("question id 'basics-q01' is used more than once" in p for p in problems)
+    assert any("'no-such-objective' is not an objective of any module" in p for p in problems)
+    data["questions"] = data["questions"][3:]  # basics-one is left without exam items
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    problems = [str(p) for p in check_course(exam_content).problems]
+    assert any("exam objective 'basics-one' has 0 exam item(s); it needs at least 2" in p for p in problems)

@@ -11,6 +11,7 @@ from tests.conftest import FIXTURE_CONTENT
 GOOD = """// A comment Moodle and we both ignore.
 // objective: basics-one
 // source: src-a
+// level: application
 ::basics-g01:: Which step comes first\\: listening or recording? {
   =Listening#Right: listen first.
   ~Recording#Recording comes after listening.
@@ -19,10 +20,12 @@ GOOD = """// A comment Moodle and we both ignore.
 
 // objective: basics-two
 // source: src-a
+// level: recall
 ::basics-g02:: Links are evidence. {T#They are evidence.#Right.####Record every link.}
 
 // objective: basics-two
 // source: src-a
+// level: application
 ::basics-g03:: Which are evidence? {
   ~%50%A link#Yes.
   ~%50%An account name#Yes.
@@ -129,7 +132,7 @@ def test_import_gift_reports_unsupported_lines_and_writes_nothing(make_app, cont
     result = make_app(content_dir=content, sync=False).test_cli_runner().invoke(
         args=["content", "import-gift", str(gift), "--module", "basics"])
     assert result.exit_code == 1
-    assert f"{gift}:23: matching questions (->) are not supported" in result.output
+    assert f"{gift}:26: matching questions (->) are not supported" in result.output
     assert (content / "01-basics" / "quiz.yaml").read_text() == before
 
 

@@ -6,11 +6,11 @@ import re
 from collections import Counter
 
 from course.content.exam_rules import check_exam
+from course.content.item_rules import check_items
 from course.content.loader import LoadedCourse, LoadedModule, load_course
 from course.content.schema import CONTENT_LOCALES
 from course.content.yamlio import Problem
 
-MIN_QUESTIONS_PER_OBJECTIVE = 3
 MAX_AVERAGE_SENTENCE_WORDS = 22  # plain language: most readability guides aim for 15-20
 MIN_SCENARIO_DECISIONS = 3
 IN_PRACTICE = re.compile(r"^##\s+In practice\s*$", re.MULTILINE)
@@ -33,6 +33,7 @@ def check_course(root) -> LoadedCourse:
         _check_translations(course, module)
     check_exam(course, question_ids)
     _check_figures(course)
+    check_items(course)
     return course
 
 
@@ -102,7 +103,6 @@ def _check_module(course: LoadedCourse, module: LoadedModule, question_ids: Coun
         if average > MAX_AVERAGE_SENTENCE_WORDS:
             course.problems.append(Problem(lesson.path, None, f"sentences average {average:.0f} words; keep them "
                                                               f"under {MAX_AVERAGE_SENTENCE_WORDS} (plain language)"))
-    assessed: Counter[str] = Counter()
     for question in module.questions:
         data = question.data
         if question_ids[data["id"]] > 1:
@@ -115,14 +115,9 @@ def _check_module(course: LoadedCourse, module: LoadedModule, question_ids: Coun
         if data["source"] not in sources:
             course.problems.append(Problem(question.path, question.line,
                                            f"{data['id']}: source '{data['source']}' is not declared in module.yaml"))
-        assessed[data["objective"]] += 1
     for objective in module.spec.objectives:
         if objective.id not in taught:
             course.problems.append(Problem(spec_path, None, f"objective '{objective.id}' is not taught by any lesson"))
-        if module.questions and assessed[objective.id] < MIN_QUESTIONS_PER_OBJECTIVE:
-            course.problems.append(Problem(spec_path, None,
-                                           f"objective '{objective.id}' is assessed by {assessed[objective.id]} "
-                                           f"question(s); it needs at least {MIN_QUESTIONS_PER_OBJECTIVE}"))
     if module.questions and module.spec.quiz.questions_per_attempt > len(module.questions):
         course.problems.append(Problem(spec_path, None,
                                        f"quiz.questions_per_attempt is {module.spec.quiz.questions_per_attempt} "

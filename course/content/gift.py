@@ -3,8 +3,9 @@
 Supported: `::id::` titles, multiple choice (`=` right, `~` wrong, `#` feedback), true/false
 (`{T#feedback if wrong#feedback if right}`), multiple answers with weights (`~%50%`), `####` general
 feedback (our explanation), `//` comments. Our own metadata rides in comments that Moodle ignores:
-`// objective: ID`, `// source: ID`, `// scoring: all_or_nothing`. Anything else (matching, numerical,
-short answer, essay, missing word, HTML) is reported with its line, never silently dropped.
+`// objective: ID`, `// source: ID`, `// level: application`, `// scoring: all_or_nothing`. Anything
+else (matching, numerical, short answer, essay, missing word, HTML) is reported with its line, never
+silently dropped.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 ESCAPES = {"\\:": "\ue000", "\\#": "\ue001", "\\=": "\ue002", "\\~": "\ue003", "\\{": "\ue004", "\\}": "\ue005",
            "\\\\": "\ue006", "\\n": "\n"}
 RESTORE = {v: k[1] for k, v in ESCAPES.items() if k != "\\n"}
-META = re.compile(r"^//\s*(objective|source|scoring)\s*:\s*(\S+)\s*$")
+META = re.compile(r"^//\s*(objective|source|level|scoring)\s*:\s*(\S+)\s*$")
 WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 
 
@@ -89,7 +90,7 @@ def _parse_question(raw: str, line: int, meta: dict, problems: list) -> dict | N
     parsed = _parse_answers(answers.strip(), meta, fail)
     if parsed is None:
         return None
-    question |= parsed
+    question |= parsed | ({"level": meta["level"]} if "level" in meta else {})
     for key, hint in (("explanation", "general feedback (####)"), ("objective", "'// objective: ID'"),
                       ("source", "'// source: ID'")):
         if not question[key]:
@@ -98,7 +99,7 @@ def _parse_question(raw: str, line: int, meta: dict, problems: list) -> dict | N
     missing = [c["text"] for c in question["choices"] if not c["feedback"]]
     if missing:
         return fail(f"{title}: every answer needs feedback (#…); missing for: {', '.join(missing)}")
-    order = ["id", "type", "objective", "prompt", "choices", "explanation", "source", "scoring"]
+    order = ["id", "type", "objective", "level", "prompt", "choices", "explanation", "source", "scoring"]
     return {key: question[key] for key in order if key in question}
 
 
@@ -161,6 +162,8 @@ def export_gift(questions: list[dict]) -> tuple[str, list[str]]:
             skipped.append(q["id"])
             continue
         lines = [f"// objective: {q['objective']}", f"// source: {q['source']}"]
+        if q.get("level"):
+            lines.append(f"// level: {q['level']}")
         if q.get("scoring") == "all_or_nothing":
             lines.append("// scoring: all_or_nothing")
         head = f"::{q['id']}:: {_escape(q['prompt'])} {{"

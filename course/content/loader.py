@@ -12,6 +12,7 @@ from course.content.schema import (
     CourseSpec,
     FiguresFile,
     GlossaryFile,
+    ItemMeta,
     LessonFrontMatter,
     ModuleSpec,
     QuestionTranslation,
@@ -226,7 +227,10 @@ def _load_questions(course: LoadedCourse, module: LoadedModule, path: Path, targ
             continue
         raw = dict(raw)
         variants = {locale: raw.pop(locale) for locale in CONTENT_LOCALES if locale in raw}
+        meta = {name: raw.pop(name) for name in ItemMeta.model_fields if name in raw}
         spec, problems = validate(REGISTRY[kind].spec, raw, display, linemap, prefix=where)
+        course.problems.extend(problems)
+        checked_meta, problems = validate(ItemMeta, meta, display, linemap, prefix=where)
         course.problems.extend(problems)
         translations = {}
         for locale, variant in variants.items():
@@ -235,6 +239,7 @@ def _load_questions(course: LoadedCourse, module: LoadedModule, path: Path, targ
             course.problems.extend(problems)
             if checked is not None:
                 translations[locale] = checked.model_dump()
-        if spec is not None:
+        if spec is not None and checked_meta is not None:
             # Variants stay inside the question's data: {"ko": {prompt, explanation, choices}}.
-            target.append(LoadedQuestion(spec.model_dump() | translations, display, linemap.line(where)))
+            data = spec.model_dump() | checked_meta.model_dump() | translations
+            target.append(LoadedQuestion(data, display, linemap.line(where)))

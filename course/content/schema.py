@@ -100,6 +100,14 @@ class LessonFrontMatter(Strict):
     content_note: str | None = None
 
 
+class ItemMeta(Strict):
+    """Fields every bank question carries besides its type's own: what the item asks of the trainee."""
+
+    # "recall": remember or restate what a lesson says; "application": decide what to do or what a
+    # situation means. `content check` wants at least 60% application in each module's bank.
+    level: Literal["recall", "application"]
+
+
 # Locales a lesson or question may carry a variant for (docs/authoring.md, "Translations").
 CONTENT_LOCALES = ("ko",)
 
