@@ -146,3 +146,8 @@ def test_another_trainees_attempt_is_not_found(client, app, trainee, make_user, 
     assert submit(client, app, attempt_id).status_code in (400, 404)
     with app.app_context():
         assert not db.session.get(QuizAttempt, attempt_id).is_submitted
+
+
+def test_a_quiz_on_lessons_with_content_notes_opens_with_one(client, trainee):
+    assert "Some questions describe situations like those" in client.get("/modules/basics/quiz").get_data(as_text=True)
+    assert "Some questions describe situations" not in client.get("/modules/practice/quiz").get_data(as_text=True)
