@@ -31,6 +31,7 @@ def render_curriculum(course: LoadedCourse) -> str:
     out.append("")
     for position, slug in enumerate(course.spec.modules, start=1):
         out += _module_section(position, by_slug[slug])
+    out += _exam_section(course)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -55,5 +56,32 @@ def _module_section(position: int, module: LoadedModule) -> list[str]:
                 + ", ".join(f"`{o}`" for o in scenario.objectives) + "."]
     out += ["", "### Sources", ""]
     out += [f"- `{source.id}`: {source.citation}" for source in spec.sources]
+    out.append("")
+    return out
+
+
+def _exam_section(course: LoadedCourse) -> list[str]:
+    """The final exam's blueprint: each objective with its exam-only pool, by level."""
+    exam = course.spec.exam
+    if exam is None:
+        return []
+    owners = {o.id: (m, o) for m in course.modules for o in m.spec.objectives}
+    pools = {objective: [q.data for m in course.modules for q in m.exam_questions if q.data["objective"] == objective]
+             for objective in exam.objectives}
+    limit = f", time limit {exam.time_limit_minutes} minutes" if exam.time_limit_minutes else ""
+    out = ["## Final exam", "",
+           f"{exam.items_per_objective * len(exam.objectives)} questions per attempt: {exam.items_per_objective} for "
+           f"each of {len(exam.objectives)} objectives, drawn afresh from exam-only pools "
+           f"({sum(len(p) for p in pools.values())} questions). Pass mark {exam.pass_mark}%, "
+           f"{exam.max_attempts} attempts, {exam.cooldown_hours} hours between attempts{limit}. "
+           f"The baseline check before module 1 asks {exam.pretest_items_per_objective} question(s) per "
+           "objective from the module banks.", "",
+           "| Objective | Module | Exam pool | Recall | Application |", "|---|---|---|---|---|"]
+    for objective in exam.objectives:
+        module, spec = owners[objective]
+        pool = pools[objective]
+        recall = sum(q.get("level") == "recall" for q in pool)
+        out.append(f"| `{objective}`: {spec.text} | {module.spec.title} | {len(pool)} | {recall} | "
+                   f"{len(pool) - recall} |")
     out.append("")
     return out
