@@ -5,11 +5,35 @@ Used by scenario.yaml steps, not by quiz banks. Best earns full credit, acceptab
 
 from __future__ import annotations
 
-from course.content.schema import ScenarioStep
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
 from course.quiz.types.base import QuestionType, register
 from course.quiz.types.single import Single
 
 QUALITY_CREDIT = {"best": 1.0, "acceptable": 0.5, "poor": 0.0}
+
+
+class ScenarioChoice(BaseModel):
+    """One option at a scenario decision."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)
+    quality: Literal["best", "acceptable", "poor"]
+    feedback: str = Field(min_length=1)
+    next: str
+
+
+class ScenarioStep(BaseModel):
+    """A decision point."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    situation: str = Field(min_length=1)
+    choices: list[ScenarioChoice] = Field(min_length=2, max_length=6)
 
 
 @register
