@@ -1,7 +1,7 @@
 """The question-type registry: each type validates its YAML, parses a form and grades a response.
 
 Adding a type means one new file here (a `QuestionType` subclass decorated with `@register`)
-and its template `templates/quiz/types/<name>.html`.
+and its templates `templates/quiz/types/<name>/take.html` and `review.html`.
 """
 
 from __future__ import annotations
@@ -51,8 +51,14 @@ class QuestionType(ABC):
     in_bank: ClassVar[bool] = True  # False for types used only by scenarios
 
     @classmethod
-    def template(cls) -> str:
-        return f"quiz/types/{cls.name}.html"
+    def take_template(cls) -> str:
+        """The template that renders the question's inputs (context: `item`, `data`, `name`)."""
+        return f"quiz/types/{cls.name}/take.html"
+
+    @classmethod
+    def review_template(cls) -> str:
+        """The template that reviews a graded answer (context: `r` with data, chosen, correct, show_correct)."""
+        return f"quiz/types/{cls.name}/review.html"
 
     @classmethod
     def form_values(cls, form, field: str, choice_count: int) -> list[str]:

@@ -32,7 +32,3 @@ class TrueFalse(Single):
     name = "true_false"
     spec = TrueFalseSpec
     shuffle = False
-
-    @classmethod
-    def template(cls) -> str:
-        return "quiz/types/single.html"
