@@ -42,6 +42,9 @@ class ScenarioStepType(QuestionType):
 
     name = "scenario_step"
     spec = ScenarioStep
+    example = {"id": "first-contact", "situation": "A victim calls about a posted video.",
+               "choices": [{"text": "Listen and reassure", "quality": "best", "feedback": "Good.", "next": "end"},
+                           {"text": "Ask why they sent it", "quality": "poor", "feedback": "Blaming.", "next": "end"}]}
     shuffle = False
     in_bank = False
 
@@ -58,3 +61,25 @@ class ScenarioStepType(QuestionType):
     @classmethod
     def correct_indexes(cls, data):
         return [i for i, choice in enumerate(data["choices"]) if choice["quality"] == "best"]
+
+    @classmethod
+    def counted_choices(cls, response):
+        return tuple(response)
+
+    @classmethod
+    def demo_answer(cls, data, right, rng):
+        """The best choice when `right`, otherwise any other."""
+        best = cls.correct_indexes(data)
+        if right:
+            return best[:1]
+        others = [i for i in range(len(data["choices"])) if i not in best]
+        return [rng.choice(others or list(range(len(data["choices"]))))]
+
+    @classmethod
+    def to_gift(cls, data):
+        """GIFT has no branching decisions."""
+        return None
+
+    @classmethod
+    def from_gift(cls, answers):
+        return None
