@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from course.quiz.types import REGISTRY
-from course.quiz.types.gift import GiftAnswers, GiftChoice
+from course.quiz.types import REGISTRY, GiftAnswers, GiftChoice
 
 ESCAPES = {"\\:": "\ue000", "\\#": "\ue001", "\\=": "\ue002", "\\~": "\ue003", "\\{": "\ue004", "\\}": "\ue005",
            "\\\\": "\ue006", "\\n": "\n"}
