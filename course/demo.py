@@ -148,18 +148,5 @@ def _scenario_run(module: Module, user_id: int, rng: random.Random, when: dateti
 
 
 def _answer(question, right: bool, rng: random.Random) -> list[int]:
-    """A plausible response: the key when `right`, otherwise a typical mistake."""
-    kind, choices = question.type, question.data["choices"]
-    correct = [i for i, c in enumerate(choices) if c.get("correct")]
-    if kind == "ordering":
-        order = list(range(len(choices)))
-        if not right:
-            i = rng.randrange(len(order) - 1)
-            order[i], order[i + 1] = order[i + 1], order[i]
-        return order
-    if right:
-        return correct
-    wrong = [i for i in range(len(choices)) if i not in correct]
-    if kind == "multiple":
-        return sorted(set(correct[:-1] or correct) | {rng.choice(wrong)}) if wrong else correct[:-1]
-    return [rng.choice(wrong)]
+    """A plausible response: the key when `right`, otherwise a typical mistake (the type knows which)."""
+    return get_type(question.type).demo_answer(question.data, right, rng)

@@ -1,11 +1,11 @@
-"""Moodle GIFT import and export for the question types GIFT can express.
+"""Moodle GIFT import and export: the generic tokenising; each question type maps its own GIFT form.
 
-Supported: `::id::` titles, multiple choice (`=` right, `~` wrong, `#` feedback), true/false
-(`{T#feedback if wrong#feedback if right}`), multiple answers with weights (`~%50%`), `####` general
-feedback (our explanation), `//` comments. Our own metadata rides in comments that Moodle ignores:
-`// objective: ID`, `// source: ID`, `// level: application`, `// scoring: all_or_nothing`. Anything
-else (matching, numerical, short answer, essay, missing word, HTML) is reported with its line, never
-silently dropped.
+Read here: `::id::` titles, answer lists (`=` right, `~` wrong, `~%50%` weighted, `#` feedback), true/false
+flags (`{T#feedback if wrong#feedback if right}`), `####` general feedback (our explanation), `//` comments.
+Our own metadata rides in comments that Moodle ignores: `// objective: ID`, `// source: ID`,
+`// level: application`, and a type's own such as `// scoring: all_or_nothing`. The registered types (`to_gift`, `from_gift`) turn the answer
+block into questions and back. Anything else (matching, numerical, short answer, essay, missing word,
+HTML) is reported with its line, never silently dropped.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from course.quiz.types import REGISTRY, GiftAnswers, GiftChoice
+
 ESCAPES = {"\\:": "\ue000", "\\#": "\ue001", "\\=": "\ue002", "\\~": "\ue003", "\\{": "\ue004", "\\}": "\ue005",
            "\\\\": "\ue006", "\\n": "\n"}
 RESTORE = {v: k[1] for k, v in ESCAPES.items() if k != "\\n"}
-META = re.compile(r"^//\s*(objective|source|level|scoring)\s*:\s*(\S+)\s*$")
+META = re.compile(r"^//\s*([a-z_]+)\s*:\s*(\S+)\s*$")
 WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 
 
@@ -99,52 +101,53 @@ def _parse_question(raw: str, line: int, meta: dict, problems: list) -> dict | N
     missing = [c["text"] for c in question["choices"] if not c["feedback"]]
     if missing:
         return fail(f"{title}: every answer needs feedback (#…); missing for: {', '.join(missing)}")
-    order = ["id", "type", "objective", "level", "prompt", "choices", "explanation", "source", "scoring"]
-    return {key: question[key] for key in order if key in question}
+    order = ["id", "type", "objective", "level", "prompt", "choices", "explanation", "source"]
+    return {key: question[key] for key in order if key in question} | {k: v for k, v in question.items() if k not in order}
 
 
 def _parse_answers(answers: str, meta: dict, fail) -> dict | None:
+    """Tokenise the answer block, then let the type whose GIFT form it is make the question."""
     if not answers:
         return fail("essay questions ({}) are not supported")
     if answers.startswith("#"):
         return fail("numerical questions ({#…}) are not supported")
     if "->" in answers:
         return fail("matching questions (->) are not supported")
+    tokens = _tokenise(answers, meta)
+    if tokens is None:
+        return fail("answers start with = (right) or ~ (wrong)")
+    if tokens.truth is None and not tokens.right_count:
+        return fail("short-answer questions (only = answers, or no right answer) are not supported")
+    for kind in REGISTRY.values():
+        try:
+            question = kind.from_gift(tokens)
+        except ValueError as exc:
+            return fail(str(exc))
+        if question is not None:
+            return question
+    return fail("no question type reads this answer block")
+
+
+def _tokenise(answers: str, meta: dict) -> GiftAnswers | None:
+    """A true/false flag with its feedbacks, or the `=`/`~` answers with their weights; None if neither."""
     truth = re.fullmatch(r"(T|TRUE|F|FALSE)((?:#[^#]*){0,2})", answers)
     if truth:
-        answer = truth.group(1).startswith("T")
         feedback = [_restore(f) for f in truth.group(2).split("#")[1:]] + ["", ""]
-        wrong, right = feedback[0], feedback[1]
-        return {"type": "true_false", "choices": [
-            {"text": "True", "correct": answer, "feedback": right if answer else wrong},
-            {"text": "False", "correct": not answer, "feedback": wrong if answer else right},
-        ]}
+        return GiftAnswers(truth=truth.group(1).startswith("T"), wrong_feedback=feedback[0],
+                           right_feedback=feedback[1], meta=meta)
     parts = re.split(r"(?=[=~])", answers)
     if parts[0].strip():
-        return fail("answers start with = (right) or ~ (wrong)")
-    choices, weights, weighted = [], [], False
+        return None
+    tokens = GiftAnswers(meta=meta)
     for part in parts[1:]:
         marker, body = part[0], part[1:]
         weight_match = WEIGHT.match(body)
-        weighted = weighted or weight_match is not None
+        tokens.weighted = tokens.weighted or weight_match is not None
         weight = float(weight_match.group(1)) if weight_match else (100.0 if marker == "=" else 0.0)
         body = body[weight_match.end():] if weight_match else body
         answer_text, _sep, feedback = body.partition("#")
-        choices.append({"text": _restore(answer_text), "correct": weight > 0, "feedback": _restore(feedback)})
-        weights.append(weight)
-    right = [w for w in weights if w > 0]
-    if not right:
-        return fail("short-answer questions (only = answers, or no right answer) are not supported")
-    if not weighted and len(right) == 1:
-        return {"type": "single", "choices": choices}
-    share = 100 / len(right)
-    if any(abs(w - share) > 0.01 for w in right) or any(abs(w + share) > 0.01 for w in weights if w <= 0):
-        return fail(f"weights must be +{share:g}% for each right answer and -{share:g}% for each wrong one "
-                    "(our partial-credit rule)")
-    result = {"type": "multiple", "choices": choices}
-    if meta.get("scoring") == "all_or_nothing":
-        result["scoring"] = "all_or_nothing"
-    return result
+        tokens.choices.append(GiftChoice(_restore(answer_text), _restore(feedback), weight))
+    return tokens
 
 
 def _escape(text: str) -> str:
@@ -155,33 +158,26 @@ def _escape(text: str) -> str:
 
 
 def export_gift(questions: list[dict]) -> tuple[str, list[str]]:
-    """GIFT text for `questions`, and the ids that GIFT cannot express (ordering questions)."""
+    """GIFT text for `questions`, and the ids of those whose type GIFT cannot express (ordering)."""
     blocks, skipped = [], []
     for q in questions:
-        if q["type"] not in ("single", "multiple", "true_false"):
+        answers = REGISTRY[q["type"]].to_gift(q)
+        if answers is None:
             skipped.append(q["id"])
             continue
         lines = [f"// objective: {q['objective']}", f"// source: {q['source']}"]
         if q.get("level"):
             lines.append(f"// level: {q['level']}")
-        if q.get("scoring") == "all_or_nothing":
-            lines.append("// scoring: all_or_nothing")
+        lines += [f"// {key}: {value}" for key, value in answers.meta.items()]
         head = f"::{q['id']}:: {_escape(q['prompt'])} {{"
-        if q["type"] == "true_false":
-            true_choice = next(c for c in q["choices"] if c["text"] == "True")
-            false_choice = next(c for c in q["choices"] if c["text"] == "False")
-            right, wrong = (true_choice, false_choice) if true_choice["correct"] else (false_choice, true_choice)
-            flag = "TRUE" if true_choice["correct"] else "FALSE"
-            lines.append(f"{head}{flag}#{_escape(wrong['feedback'])}#{_escape(right['feedback'])}")
+        if answers.truth is not None:
+            flag = "TRUE" if answers.truth else "FALSE"
+            lines.append(f"{head}{flag}#{_escape(answers.wrong_feedback)}#{_escape(answers.right_feedback)}")
         else:
             lines.append(head)
-            count = sum(c["correct"] for c in q["choices"])
-            for c in q["choices"]:
-                if q["type"] == "single":
-                    marker = "=" if c["correct"] else "~"
-                else:
-                    marker = f"~%{(100 if c['correct'] else -100) / count:.5g}%"
-                lines.append(f"  {marker}{_escape(c['text'])}#{_escape(c['feedback'])}")
+            for c in answers.choices:
+                marker = f"~%{c.weight:.5g}%" if answers.weighted else ("=" if c.weight > 0 else "~")
+                lines.append(f"  {marker}{_escape(c.text)}#{_escape(c.feedback)}")
         lines.append(f"  ####{_escape(q['explanation'])}")
         lines.append("}")
         blocks.append("\n".join(lines))

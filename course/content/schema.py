@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# A scenario step is a question type; the type owns its rules (the content layer imports quiz types).
+from course.quiz.types import ScenarioChoice, ScenarioStep  # noqa: F401 - re-exported
+
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
 
@@ -125,23 +128,6 @@ class QuestionTranslation(Strict):
     prompt: str = Field(min_length=1)
     explanation: str = Field(min_length=1)
     choices: list[ChoiceTranslation] = Field(min_length=1)
-
-
-class ScenarioChoice(Strict):
-    """One option at a scenario decision."""
-
-    text: str = Field(min_length=1)
-    quality: Literal["best", "acceptable", "poor"]
-    feedback: str = Field(min_length=1)
-    next: str
-
-
-class ScenarioStep(Strict):
-    """A decision point."""
-
-    id: str = Field(pattern=SLUG)
-    situation: str = Field(min_length=1)
-    choices: list[ScenarioChoice] = Field(min_length=2, max_length=6)
 
 
 class ScenarioEnding(Strict):

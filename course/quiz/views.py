@@ -166,7 +166,7 @@ def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 2
     return render_template(
         "quiz/result.html", attempt=attempt, items=review(attempt, show), notice=notice, attempts_left=attempts_left,
         missed=[] if attempt.is_practice else missed_objectives(attempt), module=attempt.module,
-        live_slugs={m.slug for m in version.modules} if version else set(),
+        live_slugs={m.slug for m in version.modules} if version else set(), get_type=get_type,
     ), status
 
 

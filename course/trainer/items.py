@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Cohort, Module, Question, QuizAttempt
+from course.quiz.types import get_type
 from course.reports.item_stats import ItemResponse, ItemStatistics, QuizStatistics, analyse
 from course.trainer.progress import member_filter
 
@@ -43,13 +44,13 @@ def item_analysis(session: Session, module: Module, cohort: Cohort | None,
     number = {q.key: index for index, q in enumerate(module.questions)}
     extra = iter(range(len(number), len(number) + len(rows)))
     responses, slots = [], {}
-    for attempt_id, _position, key, credit, response, _kind in rows:
+    for attempt_id, _position, key, credit, response, kind in rows:
         if key not in number:  # a question since removed from the bank keeps its own number
             number[key] = next(extra)
-        responses.append(ItemResponse(attempt_id, number[key], credit or 0.0, tuple(response or ())))
+        chosen = get_type(kind).counted_choices(response or ())  # e.g. ordering counts only the item put first
+        responses.append(ItemResponse(attempt_id, number[key], credit or 0.0, chosen))
         slots.setdefault(attempt_id, []).append(credit or 0.0)
-    ordering = frozenset(number[key] for key, kind in {(r[2], r[5]) for r in rows} if kind == "ordering")
-    statistics = analyse(responses, slots, ordering_questions=ordering)
+    statistics = analyse(responses, slots)
     by_number = {index: key for key, index in number.items()}
     questions = {q.key: q.data for q in module.questions}
     reports = [ItemReport(by_number[n], questions.get(by_number[n], {"prompt": by_number[n], "choices": []}), stats)

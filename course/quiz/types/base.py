@@ -1,15 +1,20 @@
-"""The question-type registry: each type validates its YAML, parses a form and grades a response.
+"""The question-type registry: a type owns its schema, parsing, grading, templates, statistics, demo and GIFT.
 
-Adding a type means one new file here (a `QuestionType` subclass decorated with `@register`)
-and its template `templates/quiz/types/<name>.html`.
+Adding a type means one new file here (a `QuestionType` subclass decorated with `@register`) and its
+templates `templates/quiz/types/<name>/take.html` and `review.html`; see docs/question-types.md.
 """
 
 from __future__ import annotations
 
+import inspect
+import random
 from abc import ABC, abstractmethod
-from typing import ClassVar, Literal
+from collections.abc import Sequence
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from course.quiz.types.gift import GiftAnswers
 
 REGISTRY: dict[str, type[QuestionType]] = {}
 
@@ -43,16 +48,23 @@ class QuestionSpec(BaseModel):
 
 
 class QuestionType(ABC):
-    """Behaviour of one question type. Subclasses are stateless."""
+    """Behaviour of one question type. Subclasses are stateless; every abstract part is required."""
 
     name: ClassVar[str]
-    spec: ClassVar[type[BaseModel]]
+    spec: ClassVar[type[BaseModel]]  # validates the authored YAML (per-type content rules live here)
+    example: ClassVar[dict]  # a valid question of this type, for the docs and the registry tests
     shuffle: ClassVar[bool] = True
     in_bank: ClassVar[bool] = True  # False for types used only by scenarios
 
     @classmethod
-    def template(cls) -> str:
-        return f"quiz/types/{cls.name}.html"
+    def take_template(cls) -> str:
+        """The template that renders the question's inputs (context: `item`, `data`, `name`)."""
+        return f"quiz/types/{cls.name}/take.html"
+
+    @classmethod
+    def review_template(cls) -> str:
+        """The template that reviews a graded answer (context: `r` with data, chosen, correct, show_correct)."""
+        return f"quiz/types/{cls.name}/review.html"
 
     @classmethod
     def form_values(cls, form, field: str, choice_count: int) -> list[str]:
@@ -77,9 +89,33 @@ class QuestionType(ABC):
         """Authored indexes of the correct choices (for review after grading)."""
         return [i for i, c in enumerate(data["choices"]) if c.get("correct")]
 
+    @classmethod
+    @abstractmethod
+    def counted_choices(cls, response: Sequence[int]) -> tuple[int, ...]:
+        """The authored choices item analysis counts as chosen in `response` (empty if unanswered)."""
+
+    @classmethod
+    @abstractmethod
+    def demo_answer(cls, data: dict, right: bool, rng: random.Random) -> list[int]:
+        """A plausible response for the demo cohort: the key when `right`, otherwise a typical mistake."""
+
+    @classmethod
+    @abstractmethod
+    def to_gift(cls, data: dict) -> GiftAnswers | None:
+        """The question's GIFT answer block, or None if GIFT cannot express this type."""
+
+    @classmethod
+    @abstractmethod
+    def from_gift(cls, answers: GiftAnswers) -> dict | None:
+        """`{"type", "choices", …}` if `answers` is this type's GIFT form, else None; ValueError if malformed."""
+
 
 def register(cls: type[QuestionType]) -> type[QuestionType]:
-    """Class decorator adding a type to the registry."""
+    """Class decorator adding a type to the registry; refuses a type missing a part."""
+    missing = sorted(getattr(cls, "__abstractmethods__", ()))
+    missing += [attribute for attribute in ("name", "spec", "example") if not hasattr(cls, attribute)]
+    if missing or inspect.isabstract(cls):
+        raise TypeError(f"question type {cls.__name__} is missing: {', '.join(missing)}")
     REGISTRY[cls.name] = cls
     return cls
 
@@ -101,5 +137,3 @@ def displayed_to_authored(values: list[str], choice_order: list[int]) -> list[in
         chosen.append(index)
     return chosen
 
-
-TypeName = Literal["single", "true_false", "multiple", "ordering"]

@@ -16,6 +16,7 @@ from course.quiz.types.base import (
     displayed_to_authored,
     register,
 )
+from course.quiz.types.gift import GiftAnswers, GiftChoice
 
 
 class MultipleSpec(QuestionSpec):
@@ -40,6 +41,11 @@ class Multiple(QuestionType):
 
     name = "multiple"
     spec = MultipleSpec
+    example = {"id": "example-multiple", "type": "multiple", "objective": "obj", "prompt": "Which are evidence?",
+               "choices": [{"text": "A link", "correct": True, "feedback": "Yes."},
+                           {"text": "An account name", "correct": True, "feedback": "Yes."},
+                           {"text": "A rumour", "correct": False, "feedback": "No."}],
+               "explanation": "Record what can be checked.", "source": "src"}
 
     @classmethod
     def parse(cls, values, choice_order):
@@ -58,3 +64,40 @@ class Multiple(QuestionType):
             return 1.0 if chosen == correct else 0.0
         raw = (len(chosen & correct) - len(chosen - correct)) / len(correct)
         return max(0.0, raw)
+
+    @classmethod
+    def counted_choices(cls, response):
+        return tuple(response)
+
+    @classmethod
+    def demo_answer(cls, data, right, rng):
+        """Wrong answers drop one right choice and add a wrong one, the commonest mistake."""
+        correct = cls.correct_indexes(data)
+        if right:
+            return correct
+        wrong = [i for i in range(len(data["choices"])) if i not in correct]
+        return sorted(set(correct[:-1] or correct) | {rng.choice(wrong)}) if wrong else correct[:-1]
+
+    @classmethod
+    def to_gift(cls, data):
+        """Weighted answers, `~%50%` for each right one and `~%-50%` for each wrong one (with two right)."""
+        count = sum(c["correct"] for c in data["choices"])
+        meta = {"scoring": "all_or_nothing"} if data.get("scoring") == "all_or_nothing" else {}
+        return GiftAnswers(choices=[GiftChoice(c["text"], c["feedback"], (100 if c["correct"] else -100) / count)
+                                    for c in data["choices"]], weighted=True, meta=meta)
+
+    @classmethod
+    def from_gift(cls, answers):
+        """Weighted answers, or several `=` answers; weights must follow our partial-credit rule."""
+        if answers.truth is not None or (not answers.weighted and answers.right_count == 1):
+            return None
+        weights = [c.weight for c in answers.choices]
+        share = 100 / answers.right_count
+        if any(abs(w - share) > 0.01 for w in weights if w > 0) or any(abs(w + share) > 0.01 for w in weights
+                                                                      if w <= 0):
+            raise ValueError(f"weights must be +{share:g}% for each right answer and -{share:g}% for each wrong one "
+                             "(our partial-credit rule)")
+        question = {"type": cls.name, "choices": answers.authored_choices()}
+        if answers.meta.get("scoring") == "all_or_nothing":
+            question["scoring"] = "all_or_nothing"
+        return question

@@ -31,6 +31,10 @@ class Ordering(QuestionType):
 
     name = "ordering"
     spec = OrderingSpec
+    example = {"id": "example-ordering", "type": "ordering", "objective": "obj", "prompt": "Put these in order.",
+               "choices": [{"text": "Listen", "feedback": "First."}, {"text": "Record", "feedback": "Second."},
+                           {"text": "Refer", "feedback": "Third."}],
+               "explanation": "Listen, record, refer.", "source": "src"}
 
     @classmethod
     def form_values(cls, form, field, choice_count):
@@ -61,3 +65,26 @@ class Ordering(QuestionType):
     @classmethod
     def correct_indexes(cls, data):
         return list(range(len(data["choices"])))
+
+    @classmethod
+    def counted_choices(cls, response):
+        """Only the item put first: counting every item would give each the same total."""
+        return tuple(response[:1])
+
+    @classmethod
+    def demo_answer(cls, data, right, rng):
+        """Wrong answers swap two neighbouring steps."""
+        order = list(range(len(data["choices"])))
+        if not right:
+            i = rng.randrange(len(order) - 1)
+            order[i], order[i + 1] = order[i + 1], order[i]
+        return order
+
+    @classmethod
+    def to_gift(cls, data):
+        """GIFT has no ordering question."""
+        return None
+
+    @classmethod
+    def from_gift(cls, answers):
+        return None

@@ -5,11 +5,35 @@ Used by scenario.yaml steps, not by quiz banks. Best earns full credit, acceptab
 
 from __future__ import annotations
 
-from course.content.schema import ScenarioStep
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
 from course.quiz.types.base import QuestionType, register
 from course.quiz.types.single import Single
 
 QUALITY_CREDIT = {"best": 1.0, "acceptable": 0.5, "poor": 0.0}
+
+
+class ScenarioChoice(BaseModel):
+    """One option at a scenario decision."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)
+    quality: Literal["best", "acceptable", "poor"]
+    feedback: str = Field(min_length=1)
+    next: str
+
+
+class ScenarioStep(BaseModel):
+    """A decision point."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    situation: str = Field(min_length=1)
+    choices: list[ScenarioChoice] = Field(min_length=2, max_length=6)
 
 
 @register
@@ -18,6 +42,9 @@ class ScenarioStepType(QuestionType):
 
     name = "scenario_step"
     spec = ScenarioStep
+    example = {"id": "first-contact", "situation": "A victim calls about a posted video.",
+               "choices": [{"text": "Listen and reassure", "quality": "best", "feedback": "Good.", "next": "end"},
+                           {"text": "Ask why they sent it", "quality": "poor", "feedback": "Blaming.", "next": "end"}]}
     shuffle = False
     in_bank = False
 
@@ -34,3 +61,25 @@ class ScenarioStepType(QuestionType):
     @classmethod
     def correct_indexes(cls, data):
         return [i for i, choice in enumerate(data["choices"]) if choice["quality"] == "best"]
+
+    @classmethod
+    def counted_choices(cls, response):
+        return tuple(response)
+
+    @classmethod
+    def demo_answer(cls, data, right, rng):
+        """The best choice when `right`, otherwise any other."""
+        best = cls.correct_indexes(data)
+        if right:
+            return best[:1]
+        others = [i for i in range(len(data["choices"])) if i not in best]
+        return [rng.choice(others or list(range(len(data["choices"]))))]
+
+    @classmethod
+    def to_gift(cls, data):
+        """GIFT has no branching decisions."""
+        return None
+
+    @classmethod
+    def from_gift(cls, answers):
+        return None

@@ -13,6 +13,7 @@ from course.quiz.types.base import (
     displayed_to_authored,
     register,
 )
+from course.quiz.types.gift import GiftAnswers, GiftChoice
 
 
 class SingleSpec(QuestionSpec):
@@ -37,6 +38,10 @@ class Single(QuestionType):
 
     name = "single"
     spec = SingleSpec
+    example = {"id": "example-single", "type": "single", "objective": "obj", "prompt": "Which comes first?",
+               "choices": [{"text": "Listening", "correct": True, "feedback": "Right: listen first."},
+                           {"text": "Recording", "correct": False, "feedback": "Recording comes after."}],
+               "explanation": "Listen, then record.", "source": "src"}
 
     @classmethod
     def parse(cls, values, choice_order):
@@ -52,3 +57,26 @@ class Single(QuestionType):
         if not response:
             return 0.0
         return 1.0 if data["choices"][response[0]].get("correct") else 0.0
+
+    @classmethod
+    def counted_choices(cls, response):
+        return tuple(response)
+
+    @classmethod
+    def demo_answer(cls, data, right, rng):
+        correct = cls.correct_indexes(data)
+        if right:
+            return correct
+        return [rng.choice([i for i in range(len(data["choices"])) if i not in correct])]
+
+    @classmethod
+    def to_gift(cls, data):
+        return GiftAnswers(choices=[GiftChoice(c["text"], c["feedback"], 100.0 if c["correct"] else 0.0)
+                                    for c in data["choices"]])
+
+    @classmethod
+    def from_gift(cls, answers):
+        """Plain `=`/`~` answers with exactly one right one."""
+        if answers.truth is not None or answers.weighted or answers.right_count != 1:
+            return None
+        return {"type": cls.name, "choices": answers.authored_choices()}

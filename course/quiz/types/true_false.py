@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import field_validator
 
 from course.quiz.types.base import QuestionSpec, register
+from course.quiz.types.gift import GiftAnswers
 from course.quiz.types.single import Single
 
 
@@ -31,8 +32,27 @@ class TrueFalse(Single):
 
     name = "true_false"
     spec = TrueFalseSpec
+    example = {"id": "example-true-false", "type": "true_false", "objective": "obj", "prompt": "Links are evidence.",
+               "choices": [{"text": "True", "correct": True, "feedback": "Right."},
+                           {"text": "False", "correct": False, "feedback": "They are evidence."}],
+               "explanation": "Record every link.", "source": "src"}
     shuffle = False
 
     @classmethod
-    def template(cls) -> str:
-        return "quiz/types/single.html"
+    def to_gift(cls, data):
+        """`{TRUE#feedback if wrong#feedback if right}`."""
+        true_choice = next(c for c in data["choices"] if c["text"] == "True")
+        false_choice = next(c for c in data["choices"] if c["text"] == "False")
+        right, wrong = (true_choice, false_choice) if true_choice["correct"] else (false_choice, true_choice)
+        return GiftAnswers(truth=true_choice["correct"], wrong_feedback=wrong["feedback"],
+                           right_feedback=right["feedback"])
+
+    @classmethod
+    def from_gift(cls, answers):
+        if answers.truth is None:
+            return None
+        truth, right, wrong = answers.truth, answers.right_feedback, answers.wrong_feedback
+        return {"type": cls.name, "choices": [
+            {"text": "True", "correct": truth, "feedback": right if truth else wrong},
+            {"text": "False", "correct": not truth, "feedback": wrong if truth else right},
+        ]}
