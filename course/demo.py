@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from course.certificates.services import build_certificate
+from course.core.questions import get_type
 from course.core.settings import certificate_terms
 from course.models import (
     UNUSABLE_PASSWORD,
@@ -28,7 +29,6 @@ from course.models import (
     utcnow,
 )
 from course.quiz.grading import choice_order, draw_questions, has_passed, score_percent
-from course.quiz.types import get_type
 from course.trainer.services import create_cohort
 
 GIVEN = ["Min-ji", "Ji-ho", "Seo-yeon", "Hyun-woo", "Sam", "Alex", "Jordan", "Priya", "Tomás", "Aisha", "Wei",

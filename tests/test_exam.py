@@ -328,7 +328,7 @@ def test_a_guesser_who_knows_nothing_fails_the_real_exam():
     from course.config import PROJECT_ROOT
     from course.content.item_rules import key_length_rank, true_key
     from course.content.loader import load_course
-    from course.quiz.types import get_type
+    from course.core.questions import get_type
 
     course = load_course(PROJECT_ROOT / "modules")
     bank = [q.data for m in course.modules for q in m.questions]

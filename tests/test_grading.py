@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from course.core.questions import ResponseError, get_type
 from course.quiz.grading import choice_order, draw_questions, has_passed, score_percent
-from course.quiz.types import ResponseError, get_type
 
 
 def question(kind, flags, **extra):

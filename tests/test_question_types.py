@@ -10,9 +10,9 @@ from flask import render_template
 from werkzeug.datastructures import MultiDict
 
 from course.content.gift import export_gift, parse_gift
-from course.quiz.types import REGISTRY, get_type
-from course.quiz.types.base import QuestionType, register
-from course.quiz.types.single import Single
+from course.core.questions import REGISTRY, get_type
+from course.core.questions.base import QuestionType, register
+from course.core.questions.single import Single
 
 ROOT = Path(__file__).parent.parent
 TYPES = sorted(REGISTRY)

@@ -3,9 +3,9 @@
 Read here: `::id::` titles, answer lists (`=` right, `~` wrong, `~%50%` weighted, `#` feedback), true/false
 flags (`{T#feedback if wrong#feedback if right}`), `####` general feedback (our explanation), `//` comments.
 Our own metadata rides in comments that Moodle ignores: `// objective: ID`, `// source: ID`,
-`// level: application`, and a type's own such as `// scoring: all_or_nothing`. The registered types (`to_gift`, `from_gift`) turn the answer
-block into questions and back. Anything else (matching, numerical, short answer, essay, missing word,
-HTML) is reported with its line, never silently dropped.
+`// level: application`, and a type's own such as `// scoring: all_or_nothing`. The registered types
+(`to_gift`, `from_gift`) turn the answer block into questions and back. Anything else (matching,
+numerical, short answer, essay, missing word, HTML) is reported with its line, never silently dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from course.quiz.types import REGISTRY, GiftAnswers, GiftChoice
+from course.core.questions import REGISTRY, GiftAnswers, GiftChoice
 
 ESCAPES = {"\\:": "\ue000", "\\#": "\ue001", "\\=": "\ue002", "\\~": "\ue003", "\\{": "\ue004", "\\}": "\ue005",
            "\\\\": "\ue006", "\\n": "\n"}
@@ -102,7 +102,8 @@ def _parse_question(raw: str, line: int, meta: dict, problems: list) -> dict | N
     if missing:
         return fail(f"{title}: every answer needs feedback (#…); missing for: {', '.join(missing)}")
     order = ["id", "type", "objective", "level", "prompt", "choices", "explanation", "source"]
-    return {key: question[key] for key in order if key in question} | {k: v for k, v in question.items() if k not in order}
+    ordered = {key: question[key] for key in order if key in question}
+    return ordered | {key: value for key, value in question.items() if key not in order}
 
 
 def _parse_answers(answers: str, meta: dict, fail) -> dict | None:

@@ -26,7 +26,7 @@ from course.content.yamlio import (
     split_front_matter,
     validate,
 )
-from course.quiz.types import REGISTRY
+from course.core.questions import REGISTRY
 
 FOLDER_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)$")
 LESSON_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")

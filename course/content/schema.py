@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 # A scenario step is a question type; the type owns its rules (the content layer imports quiz types).
-from course.quiz.types import ScenarioChoice, ScenarioStep  # noqa: F401 - re-exported
+from course.core.questions import ScenarioChoice, ScenarioStep  # noqa: F401 - re-exported
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 

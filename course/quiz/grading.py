@@ -6,7 +6,7 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 
-from course.quiz.types import get_type
+from course.core.questions import get_type
 
 
 def draw_questions(bank: Sequence[tuple[int, str]], count: int, rng: random.Random) -> list[int]:

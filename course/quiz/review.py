@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from course.core.questions import get_type
 from course.models import AttemptItem, QuizAttempt
-from course.quiz.types import get_type
 
 
 @dataclass

@@ -11,9 +11,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from course.core.questions import ResponseError, get_type
 from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Module, Question, QuizAttempt, User, utcnow
 from course.quiz.grading import choice_order, draw_questions, has_passed, score_percent
-from course.quiz.types import ResponseError, get_type
 
 FIELD = re.compile(r"^q(\d+)(?:-\d+)?$")
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from course.core.catalogue import find_lesson, load_live_version
 from course.core.completion import announce_certificate, certify_if_complete
 from course.core.progress import course_progress
+from course.core.questions import ResponseError, get_type
 from course.database import writes_on_get
 from course.extensions import db
 from course.models import QuizAttempt, utcnow
@@ -29,7 +30,6 @@ from course.quiz.services import (
     record_answers,
     start_attempt,
 )
-from course.quiz.types import ResponseError, get_type
 
 bp = Blueprint("quiz", __name__)
 PRACTICE_PAGE_SIZE = 5  # practice rounds, the final exam and the baseline check: questions a page

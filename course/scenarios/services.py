@@ -10,8 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from course.core.questions import ResponseError, get_type
 from course.models import Module, ScenarioRun, User, utcnow
-from course.quiz.types import ResponseError, get_type
 
 POINTS_PER_DECISION = 2
 

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 from course.core.catalogue import find_lesson, load_live_version
 from course.core.completion import announce_certificate, certify_if_complete
 from course.core.progress import course_progress
+from course.core.questions import ResponseError
 from course.extensions import db
 from course.models import ScenarioRun
-from course.quiz.types import ResponseError
 from course.scenarios.forms import ScenarioForm
 from course.scenarios.services import decide, find_ending, find_step, review_path, scenario_runs, start_run
 

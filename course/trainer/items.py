@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from course.core.questions import get_type
 from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Cohort, Module, Question, QuizAttempt
-from course.quiz.types import get_type
 from course.reports.item_stats import ItemResponse, ItemStatistics, QuizStatistics, analyse
 from course.trainer.progress import member_filter
 

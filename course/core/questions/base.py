@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from course.quiz.types.gift import GiftAnswers
+from course.core.questions.gift import GiftAnswers
 
 REGISTRY: dict[str, type[QuestionType]] = {}
 

@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from course.quiz.types.base import QuestionType, register
-from course.quiz.types.single import Single
+from course.core.questions.base import QuestionType, register
+from course.core.questions.single import Single
 
 QUALITY_CREDIT = {"best": 1.0, "acceptable": 0.5, "poor": 0.0}
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import field_validator
 
-from course.quiz.types.base import QuestionSpec, QuestionType, ResponseError, register
+from course.core.questions.base import QuestionSpec, QuestionType, ResponseError, register
 
 
 class OrderingSpec(QuestionSpec):

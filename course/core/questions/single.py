@@ -6,14 +6,14 @@ from typing import Literal
 
 from pydantic import field_validator
 
-from course.quiz.types.base import (
+from course.core.questions.base import (
     QuestionSpec,
     QuestionType,
     ResponseError,
     displayed_to_authored,
     register,
 )
-from course.quiz.types.gift import GiftAnswers, GiftChoice
+from course.core.questions.gift import GiftAnswers, GiftChoice
 
 
 class SingleSpec(QuestionSpec):

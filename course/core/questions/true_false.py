@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import field_validator
 
-from course.quiz.types.base import QuestionSpec, register
-from course.quiz.types.gift import GiftAnswers
-from course.quiz.types.single import Single
+from course.core.questions.base import QuestionSpec, register
+from course.core.questions.gift import GiftAnswers
+from course.core.questions.single import Single
 
 
 class TrueFalseSpec(QuestionSpec):

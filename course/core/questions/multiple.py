@@ -10,13 +10,13 @@ from typing import Literal
 
 from pydantic import field_validator
 
-from course.quiz.types.base import (
+from course.core.questions.base import (
     QuestionSpec,
     QuestionType,
     displayed_to_authored,
     register,
 )
-from course.quiz.types.gift import GiftAnswers, GiftChoice
+from course.core.questions.gift import GiftAnswers, GiftChoice
 
 
 class MultipleSpec(QuestionSpec):
