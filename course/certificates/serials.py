@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from flask_babel import lazy_gettext as _l
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 BODY_LENGTH = 16
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -48,8 +50,8 @@ def normalise_serial(typed: str) -> str:
     """
     compact = re.sub(r"[\s-]", "", typed or "").upper().translate(_CONFUSABLE)
     if len(compact) != BODY_LENGTH + 1 or any(c not in ALPHABET for c in compact):
-        raise SerialError("A certificate serial has 17 letters and digits, like 7KQ2-M9XD-4RTA-0PHW-Q.")
+        raise SerialError(_l("A certificate serial has 17 letters and digits, like 7KQ2-M9XD-4RTA-0PHW-Q."))
     if check_character(compact[:BODY_LENGTH]) != compact[BODY_LENGTH]:
-        raise SerialError("This serial has a typing mistake: its last character does not match. "
-                          "Please check it against the certificate.")
+        raise SerialError(_l("This serial has a typing mistake: its last character does not match. "
+                             "Please check it against the certificate."))
     return format_serial(compact)

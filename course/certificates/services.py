@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -147,7 +148,7 @@ def revoke_certificate(session: Session, certificate: Certificate, admin: User, 
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise RevocationError("This certificate was already revoked.")
+        raise RevocationError(_l("This certificate was already revoked."))
     session.refresh(certificate)
     record_event(session, admin, "certificate.revoked", "certificate", certificate.serial,
                  public_reason=public_reason, internal_note=internal_note, holder_id=certificate.user_id)

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar
 
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 
 from course.core.questions.gift import GiftAnswers
@@ -130,10 +131,10 @@ def displayed_to_authored(values: list[str], choice_order: list[int]) -> list[in
     chosen: list[int] = []
     for value in values:
         if not value.isdigit() or int(value) >= len(choice_order):
-            raise ResponseError("That answer is not one of the choices shown.")
+            raise ResponseError(_l("That answer is not one of the choices shown."))
         index = choice_order[int(value)]
         if index in chosen:
-            raise ResponseError("The same choice was submitted twice.")
+            raise ResponseError(_l("The same choice was submitted twice."))
         chosen.append(index)
     return chosen
 

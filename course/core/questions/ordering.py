@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from flask_babel import lazy_gettext as _l
 from pydantic import field_validator
 
 from course.core.questions.base import QuestionSpec, QuestionType, ResponseError, register
@@ -47,10 +48,10 @@ class Ordering(QuestionType):
             return None
         count = len(choice_order)
         if len(values) != count or any(not v.isdigit() for v in values):
-            raise ResponseError("Give every item a position; this answer was not saved.")
+            raise ResponseError(_l("Give every item a position; this answer was not saved."))
         positions = [int(v) for v in values]
         if sorted(positions) != list(range(1, count + 1)):
-            raise ResponseError("Use each position only once; this answer was not saved.")
+            raise ResponseError(_l("Use each position only once; this answer was not saved."))
         ordered = [0] * count
         for displayed, position in enumerate(positions):
             ordered[position - 1] = choice_order[displayed]

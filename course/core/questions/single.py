@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from flask_babel import lazy_gettext as _l
 from pydantic import field_validator
 
 from course.core.questions.base import (
@@ -49,7 +50,7 @@ class Single(QuestionType):
         if not values:
             return None
         if len(values) > 1:
-            raise ResponseError("Choose only one answer.")
+            raise ResponseError(_l("Choose only one answer."))
         return displayed_to_authored(values, choice_order)
 
     @classmethod
