@@ -95,20 +95,19 @@ def _chromium_or_skip() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    """The app on its own migrated database with the fixture course, served on a free localhost port."""
+def serve(tmp_path_factory, content_dir: Path) -> Iterator[LiveServer]:
+    """The app on its own migrated database with `content_dir` published, served on a free localhost port."""
     _chromium_or_skip()
     from werkzeug.serving import make_server
 
-    config = {**testing_config(tmp_path_factory.mktemp("browser-db"), FIXTURE_CONTENT), "RATELIMIT_ENABLED": False}
+    config = {**testing_config(tmp_path_factory.mktemp("browser-db"), content_dir), "RATELIMIT_ENABLED": False}
     app = create_app(config)
     with app.app_context():
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         alembic.upgrade()
-        sync_content(db.session, FIXTURE_CONTENT)
+        sync_content(db.session, content_dir)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -120,6 +119,12 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """The app with the fixture course, served on a free localhost port (a test module may serve another)."""
+    yield from serve(tmp_path_factory, FIXTURE_CONTENT)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,148 @@
+"""The assessment journey in Chromium: the baseline check, the modules, then the final exam failed (no keys
+shown, the cooldown enforced) and passed, and the certificate; axe on every assessment page, screenshots kept."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from course.extensions import db
+from course.models import QuizAttempt
+from tests.browser.conftest import DESKTOP, PHONE, serve
+from tests.browser.keyboard import answer
+from tests.browser.test_accessibility import axe_violations, describe
+from tests.conftest import FIXTURE_CONTENT
+from tests.test_exam import write_exam
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("exam-content") / "content"
+    shutil.copytree(FIXTURE_CONTENT, root)
+    write_exam(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, content):
+    """This module's server publishes the fixture course with a final exam."""
+    yield from serve(tmp_path_factory, content)
+
+
+def bank(content: Path) -> dict[str, dict]:
+    """Prompt -> question, for every quiz and exam question of the course (what a prepared trainee knows)."""
+    questions = {}
+    for path in sorted(content.glob("*/quiz.yaml")) + sorted(content.glob("*/exam.yaml")):
+        for question in yaml.safe_load(path.read_text())["questions"]:
+            questions[" ".join(question["prompt"].split())] = question
+    return questions
+
+
+def answer_and_submit(page, questions: dict[str, dict], right: bool) -> None:
+    """Answer every question on the attempt page (one page here), then submit it for grading."""
+    fieldsets = page.locator("fieldset.question")
+    for i in range(fieldsets.count()):
+        fieldset = fieldsets.nth(i)
+        legend = " ".join(fieldset.locator("legend").inner_text().split())
+        question = next(q for prompt, q in questions.items() if legend.endswith(prompt))
+        answer(page, fieldset, question, right)
+    page.locator("button[name=action][value=submit]").click()
+    page.wait_for_load_state()
+
+
+def check_page(page, name: str, screenshots_dir: Path) -> list[str]:
+    """axe at phone and desktop widths, no sideways scrolling, and a screenshot of each."""
+    problems = []
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        if page.evaluate("document.documentElement.scrollWidth") > viewport["width"]:
+            problems.append(f"{name} scrolls sideways at {label} width")
+        problems += [f"{name} [{label}] {line}" for line in describe(axe_violations(page))]
+        page.screenshot(path=screenshots_dir / f"assessment-{name}-{label}.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+    return problems
+
+
+def complete_module(page, slug: str, questions: dict[str, dict]) -> None:
+    """Read every lesson of the module (past any content note), then pass its quiz."""
+    page.goto(f"/modules/{slug}")
+    page.locator("main a[href*='/lessons/']").first.click()
+    while True:
+        note = page.get_by_role("link", name="Continue to the lesson")
+        if note.count():
+            note.click()
+        page.get_by_role("button", name="Mark as complete and continue").click()
+        page.wait_for_load_state()
+        if "/lessons/" not in page.url:
+            break
+    page.goto(f"/modules/{slug}/quiz")
+    page.locator("main form button[type=submit]").first.click()
+    answer_and_submit(page, questions, right=True)
+    assert page.get_by_role("heading", name="You passed").count() == 1
+
+
+def test_baseline_modules_and_the_exam_failed_then_passed_lead_to_the_certificate(
+        new_context, live_server, content, screenshots_dir):
+    questions = bank(content)
+    trainee = live_server.make_user(name="Park Exam")
+    page = new_context(trainee).new_page()
+    problems: list[str] = []
+
+    page.goto("/")
+    page.get_by_role("link", name="About the baseline check").click()
+    problems += check_page(page, "baseline-intro", screenshots_dir)
+    page.get_by_role("button", name="Start the baseline check").click()
+    answer_and_submit(page, questions, right=False)
+    assert page.get_by_role("heading", name="Your starting point is recorded").count() == 1
+    assert page.get_by_text("Alpha is right").count() == 0, "the baseline check shows no keys"
+    problems += check_page(page, "baseline-result", screenshots_dir)
+
+    complete_module(page, "basics", questions)
+    complete_module(page, "practice", questions)
+    page.goto("/")
+    assert page.get_by_text("The final exam").count() >= 1, "the exam is the next step"
+    page.get_by_role("link", name=re.compile("Continue where you left off")).click()
+    assert page.url.endswith("/exam")
+    problems += check_page(page, "exam-intro", screenshots_dir)
+
+    page.get_by_role("button", name="Start the final exam").click()
+    problems += check_page(page, "exam-attempt", screenshots_dir)
+    answer_and_submit(page, questions, right=False)
+    assert page.get_by_role("heading", name="Not passed yet").count() == 1
+    html = page.content()
+    assert "Exam key" not in html and "Exam explanation" not in html, "a failed exam shows no keys"
+    assert page.get_by_role("heading", name="How each objective went").count() == 1
+    assert page.get_by_role("link", name=re.compile("^Review: ")).count() >= 1
+    problems += check_page(page, "exam-result-failed", screenshots_dir)
+
+    page.goto("/exam")
+    assert page.get_by_text(re.compile("You can take the exam again from")).count() == 1, "the cooldown holds"
+    assert page.get_by_role("button", name="Start the final exam").count() == 0
+    problems += check_page(page, "exam-cooldown", screenshots_dir)
+
+    def a_day_later():
+        with live_server.app.app_context():
+            for attempt in db.session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == trainee.id,
+                                                                        QuizAttempt.purpose == "exam")):
+                attempt.started_at -= timedelta(hours=25)
+                attempt.submitted_at -= timedelta(hours=25)
+            db.session.commit()
+
+    live_server.run(a_day_later)
+    page.goto("/exam")
+    page.get_by_role("button", name="Start the final exam").click()
+    answer_and_submit(page, questions, right=True)
+    assert page.get_by_role("heading", name="You passed the final exam").count() == 1
+
+    page.goto("/")
+    page.get_by_role("link", name="View certificate").click()
+    serial = re.search(r"/certificates/([^/]+)$", page.url).group(1)
+    page.goto(f"/verify/{serial}")
+    assert page.get_by_text("Park Exam").count() >= 1
+    assert not problems, "\n".join(problems)
