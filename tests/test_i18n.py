@@ -16,7 +16,7 @@ from course.config import PROJECT_ROOT
 from course.content.checks import check_course
 from course.extensions import db
 from course.models import AttemptItem, ContentVersion, Question, Role, User
-from tests.conftest import FIXTURE_CONTENT, attempt_answers, post_form, signed_in
+from tests.conftest import FIXTURE_CONTENT, PASSWORD, attempt_answers, post_form, signed_in
 
 TRANSLATIONS = PROJECT_ROOT / "translations"
 KO_PO = TRANSLATIONS / "ko" / "LC_MESSAGES" / "messages.po"
@@ -208,3 +208,24 @@ def test_a_refusal_from_a_service_reaches_a_korean_trainee_in_korean(app, make_u
     assert response.status_code == 409
     assert "먼저 모듈을 완료하십시오." in response.get_data(as_text=True)
     assert "Complete a module first" not in response.get_data(as_text=True)
+
+
+def test_the_language_chosen_before_signing_in_carries_into_the_account(app, client, make_user):
+    user = make_user(Role.TRAINEE)
+    assert switch_language(client, "ko", "/login").status_code == 302
+    response = post_form(client, "/login", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    page = client.get("/", headers={"Accept-Language": "en"})
+    assert page_lang(page) == "ko"
+    with app.app_context():
+        assert db.session.scalar(select(User.locale).where(User.id == user.id)) == "ko"
+
+
+def test_registering_in_korean_keeps_the_account_in_korean(app, client):
+    assert switch_language(client, "ko", "/register").status_code == 302
+    response = post_form(client, "/register", {"name": "김하늘", "email": "haneul@academy.example",
+                                               "password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 302
+    assert page_lang(client.get("/", headers={"Accept-Language": "en"})) == "ko"
+    with app.app_context():
+        assert db.session.scalar(select(User.locale).where(User.email == "haneul@academy.example")) == "ko"

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from course.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, SetPasswordForm
 from course.auth.services import authenticate, end_sessions, recent_resets, set_new_password, user_for_session
 from course.core.accounts import check_password, create_user, find_user_by_email
+from course.core.i18n import chosen_language, remember_locale, visitor_choice
 from course.core.mail import mail_configured, send_reset_link
 from course.core.password_links import find_usable_token, new_password_token, use_token
 from course.core.security import safe_next
@@ -33,10 +34,14 @@ def load_user(user_id: str) -> User | None:
     return user_for_session(db.session, user_id)
 
 
-def start_session(user: User, remember: bool = False) -> None:
-    """Sign `user` in on a fresh session: nothing from before sign-in carries over (session fixation)."""
+def start_session(user: User, remember: bool = False, language: str | None = None) -> None:
+    """Sign `user` in on a fresh session: nothing from before sign-in carries over (session fixation), except
+    the interface language a visitor chose, which the account keeps from now on (or `language`, if given)."""
+    language = visitor_choice() or language
     session.clear()
     login_user(user, remember=remember)
+    if language:
+        remember_locale(user, language)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -47,7 +52,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         user = create_user(db.session, email=form.email.data, name=form.name.data, password=form.password.data)
-        start_session(user)
+        start_session(user, language=chosen_language())  # the language they registered in
         flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
         return redirect(url_for("learn.dashboard"))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200

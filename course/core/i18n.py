@@ -63,6 +63,12 @@ def current_language() -> str:
     return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def visitor_choice() -> str | None:
+    """The language chosen with the switch in this session, if any (a sign-in carries it into the account)."""
+    choice = session.get(SESSION_KEY)
+    return choice if choice in supported_locales() else None
+
+
 def remember_locale(user: User | None, locale: str) -> None:
     """Keep the choice in the session, and on the account when someone is signed in."""
     session[SESSION_KEY] = locale
