@@ -319,3 +319,10 @@ def test_credit_hours_are_checked_against_the_lessons_when_they_add_up_to_more(c
     edit(content / "02-practice" / "module.yaml", "minutes: 40", "minutes: 1")
     assert_problem(content, "modules/course.yaml", "credit_hours is 2 but the modules' estimates add up to 15 "
                                                    "minutes (at most 1 hour(s), rounded up)")
+
+
+def test_the_curriculum_map_shows_items_by_level_and_objective(content):
+    text = render_curriculum(check_course(content))
+    assert "Items by level: 2 (29%) recall, 5 (71%) application." in text
+    assert "| `basics-one`: Identify the first thing. | First lesson | 3 (1 + 2) |" in text
+    assert "| Basics | 7 | 5 (71%) | 1 / 1 / 1 / 0 | 1 of 2 |" in text
