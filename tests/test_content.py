@@ -58,7 +58,7 @@ def test_yaml_syntax_errors_give_the_line(content):
 
 
 def test_unknown_keys_are_reported_with_their_line(content):
-    edit(content / "01-basics" / "module.yaml", "minutes: 20", "minutes: 20\nminuets: 5")
+    edit(content / "01-basics" / "module.yaml", "minutes: 80", "minutes: 80\nminuets: 5")
     assert_problem(content, "modules/01-basics/module.yaml:4", "minuets: Extra inputs are not permitted")
 
 
@@ -217,7 +217,7 @@ def test_a_figure_split_across_lines_still_matches(content):
 
 
 def test_check_command_prints_file_line_reason_and_fails(make_app, content):
-    edit(content / "01-basics" / "module.yaml", "minutes: 20", "minutes: twenty")
+    edit(content / "01-basics" / "module.yaml", "minutes: 80", "minutes: twenty")
     runner = make_app(content_dir=content, sync=False).test_cli_runner()
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1
@@ -306,3 +306,23 @@ def test_long_winded_lessons_are_flagged(content):
     long_sentence = " ".join(["word"] * 40) + "."
     edit(content / "02-practice" / "lessons" / "01-only.md", "Practise the thing.", f"{long_sentence} {long_sentence}")
     assert_problem(content, "modules/02-practice/lessons/01-only.md", "sentences average")
+
+
+def test_credit_hours_may_not_exceed_the_estimated_study_time(content):
+    edit(content / "course.yaml", "credit_hours: 2", "credit_hours: 2.5")
+    assert_problem(content, "modules/course.yaml", "credit_hours is 2.5 but the modules' estimates add up to 120 "
+                                                   "minutes (at most 2 hour(s), rounded up)")
+
+
+def test_credit_hours_are_checked_against_the_lessons_when_they_add_up_to_more(content):
+    edit(content / "01-basics" / "module.yaml", "minutes: 80", "minutes: 1")
+    edit(content / "02-practice" / "module.yaml", "minutes: 40", "minutes: 1")
+    assert_problem(content, "modules/course.yaml", "credit_hours is 2 but the modules' estimates add up to 15 "
+                                                   "minutes (at most 1 hour(s), rounded up)")
+
+
+def test_the_curriculum_map_shows_items_by_level_and_objective(content):
+    text = render_curriculum(check_course(content))
+    assert "Items by level: 2 (29%) recall, 5 (71%) application." in text
+    assert "| `basics-one`: Identify the first thing. | First lesson | 3 (1 + 2) |" in text
+    assert "| Basics | 7 | 5 (71%) | 1 / 1 / 1 / 0 | 1 of 2 |" in text

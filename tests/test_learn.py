@@ -24,8 +24,8 @@ def test_the_dashboard_lists_modules_in_order_with_status_and_time(client, train
     html = client.get("/").get_data(as_text=True)
     assert html.index("Basics") < html.index("Practice")
     assert html.count("Not started") == 2
-    assert "about 20 minutes" in html
-    assert "about 10 minutes" in html
+    assert "about 80 minutes" in html
+    assert "about 40 minutes" in html
     assert 'aria-label="Course progress"' in html
 
 

@@ -1,7 +1,8 @@
-"""Rules that span files: references, coverage, scenario paths and the figures allow-list."""
+"""Rules that span files: references, coverage, scenario paths, credit hours and the figures allow-list."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 
@@ -33,8 +34,24 @@ def check_course(root) -> LoadedCourse:
         _check_translations(course, module)
     check_exam(course, question_ids)
     _check_figures(course)
+    _check_credit_hours(course)
     check_items(course)
     return course
+
+
+def study_minutes(course: LoadedCourse) -> int:
+    """Estimated study time: each module's minutes, or its lessons' if they add up to more."""
+    # There is no course examination yet; its time would be added here.
+    return sum(max(m.spec.minutes, sum(lesson.front.minutes for lesson in m.lessons)) for m in course.modules)
+
+
+def _check_credit_hours(course: LoadedCourse) -> None:
+    """A certificate may not claim more hours than the estimates add up to, rounded up to the hour."""
+    claimed, minutes = course.spec.credit_hours, study_minutes(course)
+    if claimed is not None and claimed > math.ceil(minutes / 60):
+        course.problems.append(Problem(course.display(course.root / "course.yaml"), None,
+                                       f"credit_hours is {claimed:g} but the modules' estimates add up to {minutes} "
+                                       f"minutes (at most {math.ceil(minutes / 60)} hour(s), rounded up)"))
 
 
 def _check_translations(course: LoadedCourse, module: LoadedModule) -> None:
