@@ -370,3 +370,17 @@ def test_content_check_holds_the_exam_pools_to_the_blueprint_and_the_item_rules(
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     problems = [str(p) for p in check_course(exam_content).problems]
     assert any("exam objective 'basics-one' has 0 exam item(s); it needs at least 2" in p for p in problems)
+
+
+def test_credit_hours_count_the_exam_time(exam_content):
+    from course.content.checks import check_course
+
+    path = exam_content / "course.yaml"
+    path.write_text(path.read_text().replace("credit_hours: 2", "credit_hours: 3"))
+    problems = [str(p) for p in check_course(exam_content).problems]
+    # 120 minutes of modules and a 30-minute exam: 150 minutes, at most 3 hours rounded up.
+    assert not any("credit_hours" in p for p in problems)
+    path.write_text(path.read_text().replace("credit_hours: 3", "credit_hours: 4"))
+    problems = [str(p) for p in check_course(exam_content).problems]
+    assert any("credit_hours is 4 but the modules' and the exam's estimates add up to 150 minutes" in p
+               for p in problems)

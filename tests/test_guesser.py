@@ -15,7 +15,7 @@ import pytest
 from course.config import PROJECT_ROOT
 from course.content.checks import check_course
 from course.content.item_rules import key_length_rank, true_key
-from course.quiz.types import get_type
+from course.core.questions import get_type
 
 PASSING_BY_GUESSING = 0.40
 

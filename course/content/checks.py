@@ -39,18 +39,26 @@ def check_course(root) -> LoadedCourse:
     return course
 
 
+EXAM_MINUTES_PER_QUESTION = 2  # the exam's time when it sets no limit
+
+
 def study_minutes(course: LoadedCourse) -> int:
-    """Estimated study time: each module's minutes, or its lessons' if they add up to more."""
-    # There is no course examination yet; its time would be added here.
-    return sum(max(m.spec.minutes, sum(lesson.front.minutes for lesson in m.lessons)) for m in course.modules)
+    """Estimated study time: each module's minutes (or its lessons', if they add up to more), plus the exam."""
+    modules = sum(max(m.spec.minutes, sum(lesson.front.minutes for lesson in m.lessons)) for m in course.modules)
+    exam = course.spec.exam
+    if exam is None:
+        return modules
+    return modules + (exam.time_limit_minutes
+                      or EXAM_MINUTES_PER_QUESTION * exam.items_per_objective * len(exam.objectives))
 
 
 def _check_credit_hours(course: LoadedCourse) -> None:
     """A certificate may not claim more hours than the estimates add up to, rounded up to the hour."""
     claimed, minutes = course.spec.credit_hours, study_minutes(course)
+    estimates = "modules' and the exam's estimates" if course.spec.exam else "modules' estimates"
     if claimed is not None and claimed > math.ceil(minutes / 60):
         course.problems.append(Problem(course.display(course.root / "course.yaml"), None,
-                                       f"credit_hours is {claimed:g} but the modules' estimates add up to {minutes} "
+                                       f"credit_hours is {claimed:g} but the {estimates} add up to {minutes} "
                                        f"minutes (at most {math.ceil(minutes / 60)} hour(s), rounded up)"))
 
 
