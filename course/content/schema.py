@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -74,6 +74,8 @@ class ModuleSpec(Strict):
     sources: list[Source] = Field(min_length=1)
     quiz: QuizSettings = QuizSettings()
     scenario_required: bool = False
+    # A finished run counts (for completion, and as "passed") at or above this percent of the points.
+    scenario_pass_score: int = Field(default=70, ge=1, le=100)
 
 
 class LessonFrontMatter(Strict):
@@ -105,6 +107,23 @@ class QuestionTranslation(Strict):
     choices: list[ChoiceTranslation] = Field(min_length=1)
 
 
+FLAG = r"^[a-z0-9][a-z0-9-]*$"
+# A condition on the flags set so far: one flag, `{not: flag}`, or a list of these that must all hold.
+FlagTest = Annotated[str, Field(pattern=FLAG)] | dict[Literal["not"], Annotated[str, Field(pattern=FLAG)]]
+Condition = FlagTest | list[FlagTest]
+
+
+class TextPart(Strict):
+    """A paragraph shown only when its condition holds."""
+
+    when: Condition
+    text: str = Field(min_length=1)
+
+
+# Scenario text: plain Markdown, or a list of paragraphs, each plain or shown only `when` a condition holds.
+ScenarioText = Annotated[str, Field(min_length=1)] | list[Annotated[str, Field(min_length=1)] | TextPart]
+
+
 class ScenarioChoice(Strict):
     """One option at a scenario decision."""
 
@@ -112,13 +131,14 @@ class ScenarioChoice(Strict):
     quality: Literal["best", "acceptable", "poor"]
     feedback: str = Field(min_length=1)
     next: str
+    sets: list[Annotated[str, Field(pattern=FLAG)]] = []  # flags that later text may depend on
 
 
 class ScenarioStep(Strict):
     """A decision point."""
 
     id: str = Field(pattern=SLUG)
-    situation: str = Field(min_length=1)
+    situation: ScenarioText
     choices: list[ScenarioChoice] = Field(min_length=2, max_length=6)
 
 
@@ -127,7 +147,7 @@ class ScenarioEnding(Strict):
 
     id: str = Field(pattern=SLUG)
     title: str = Field(min_length=1)
-    outcome: str = Field(min_length=1)
+    outcome: ScenarioText
 
 
 class ScenarioSpec(Strict):
@@ -141,7 +161,7 @@ class ScenarioSpec(Strict):
     start: str
     steps: list[ScenarioStep] = Field(min_length=1)
     endings: list[ScenarioEnding] = Field(min_length=1)
-    debrief: str = Field(min_length=1)
+    debrief: ScenarioText
 
 
 class Figure(Strict):
