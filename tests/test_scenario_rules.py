@@ -75,3 +75,13 @@ def test_a_scenario_pass_score_must_be_a_percentage(content):
     module = content / "02-practice" / "module.yaml"
     module.write_text(module.read_text() + "scenario_pass_score: 120\n")
     assert_problem(content, "modules/02-practice/module.yaml", "scenario_pass_score")
+
+
+def test_a_file_that_lists_the_best_choice_first_in_most_steps_is_rejected(content, scenario):
+    interrupt = "      - {text: Interrupt, quality: poor, feedback: Interrupting shuts the person down., next: two}\n"
+    listen = "      - {text: Listen, quality: best, feedback: Listening builds trust., next: two}\n"
+    silence = "      - {text: Say nothing, quality: poor, feedback: She leaves without help., next: poor-end}\n"
+    refer = "      - {text: Refer to support, quality: best, feedback: Support helps recovery., next: good-end}\n"
+    edit(scenario, interrupt + listen, listen + interrupt)
+    edit(scenario, silence + refer, refer + silence)
+    assert_problem(content, SCENARIO, "the best choice is listed first in 2 of 3 steps")

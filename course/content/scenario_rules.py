@@ -1,4 +1,5 @@
-"""Scenario rules beyond the schema: a best choice at every step, no dead ends, flags set before they are read."""
+"""Scenario rules beyond the schema: a best choice at every step, no dead ends, flags set before they are read,
+and no answer pattern in the file."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections import defaultdict
 from course.content.loader import LoadedCourse, LoadedModule
 from course.content.schema import ScenarioSpec, ScenarioText
 from course.content.yamlio import ContentError, LineMap, Problem, read_yaml
+
+FIRST_BEST_SHARE = 0.5  # the best choice may be listed first in at most half a file's steps
 
 
 def scenario_texts(scenario: ScenarioSpec) -> list[str]:
@@ -57,6 +60,10 @@ def check_scenario_rules(course: LoadedCourse, module: LoadedModule) -> None:
     for step_id in _dead_ends(steps, endings):
         problem(step_index[step_id], f"step '{step_id}' is a dead end: no path from it reaches an ending")
     _check_flags(scenario, steps, problem, step_index, ending_index)
+    first_best = sum(s.choices[0].quality == "best" for s in scenario.steps)
+    if len(scenario.steps) >= 2 and first_best > FIRST_BEST_SHARE * len(scenario.steps):
+        problem(("steps",), f"the best choice is listed first in {first_best} of {len(scenario.steps)} steps; vary "
+                            "its position so the file does not teach a pattern")
 
 
 def _linemap(course: LoadedCourse, module: LoadedModule) -> LineMap:
