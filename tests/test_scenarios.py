@@ -1,5 +1,7 @@
-"""Branching scenarios: one decision at a time, feedback, a debrief with path and score, replays."""
+"""Branching scenarios: one decision at a time in a shuffled order, consequences that follow the flags the
+trainee's choices set, a debrief with path, score and pass, replays, and a pass score for completion."""
 
+import html as htmllib
 import re
 import shutil
 
@@ -7,12 +9,17 @@ import pytest
 from sqlalchemy import func, select
 
 from course.core.accounts import create_user
+from course.core.records import scenario_record_rows
 from course.extensions import db
 from course.models import Certificate, ScenarioRun
 from tests.conftest import FIXTURE_CONTENT, PASSWORD, post_form
 from tests.test_certificates import complete_module
 
 INTRO = "/modules/practice/scenario"
+RADIO = re.compile(r'<input type="radio" id="choice-\d+" name="choice" value="(\d+)"[^>]*>\s*'
+                   r'<label for="choice-\d+">(.*?)</label>')
+BEST = {"one": "Listen", "two": "Record the links", "three": "Refer to support"}
+POOR = {"one": "Interrupt", "two": "Note only the first link", "three": "Say nothing"}
 
 
 def start(client) -> int:
@@ -20,8 +27,26 @@ def start(client) -> int:
     return int(re.search(r"/scenario-runs/(\d+)", response.headers["Location"]).group(1))
 
 
-def decide(client, run_id, step, choice):
-    return post_form(client, f"/scenario-runs/{run_id}", {"step": step, "choice": str(choice)}, form_url=INTRO)
+def shown(client, run_id) -> list[str]:
+    """The choices on the decision page, in the order shown."""
+    page = client.get(f"/scenario-runs/{run_id}").get_data(as_text=True)
+    return [htmllib.unescape(label) for _value, label in RADIO.findall(page)]
+
+
+def decide(client, run_id, step, position):
+    return post_form(client, f"/scenario-runs/{run_id}", {"step": step, "choice": str(position)}, form_url=INTRO)
+
+
+def choose(client, run_id, step, text):
+    """Pick the choice labelled `text`, wherever this run shows it."""
+    return decide(client, run_id, step, shown(client, run_id).index(text))
+
+
+def play(client, choices: dict) -> int:
+    run_id = start(client)
+    for step in ("one", "two", "three"):
+        choose(client, run_id, step, choices[step])
+    return run_id
 
 
 def runs(app):
@@ -29,18 +54,18 @@ def runs(app):
         return db.session.scalars(select(ScenarioRun).order_by(ScenarioRun.id)).all()
 
 
-def test_the_intro_explains_the_scenario(client, trainee):
+def test_the_intro_explains_the_scenario_and_its_pass_score(client, trainee):
     html = client.get(INTRO).get_data(as_text=True)
     assert "A practice scenario" in html
     assert "Start the scenario" in html
+    assert "passes with a score of 70% or more" in html
 
 
 def test_a_step_shows_the_situation_and_choices_but_not_their_quality(client, trainee):
     run_id = start(client)
     html = client.get(f"/scenario-runs/{run_id}").get_data(as_text=True)
     assert "The first situation." in html
-    assert "Listen" in html
-    assert "Interrupt" in html
+    assert sorted(shown(client, run_id)) == ["Interrupt", "Listen"]
     assert "Listening builds trust." not in html  # feedback only after deciding
     assert "best" not in html
     assert "poor" not in html
@@ -48,31 +73,84 @@ def test_a_step_shows_the_situation_and_choices_but_not_their_quality(client, tr
 
 def test_playing_through_shows_consequences_and_a_debrief(client, app, trainee):
     run_id = start(client)
-    assert decide(client, run_id, "one", 0).status_code == 302
+    assert choose(client, run_id, "one", "Listen").status_code == 302
     html = client.get(f"/scenario-runs/{run_id}").get_data(as_text=True)
     assert "What happened" in html
     assert "Listening builds trust." in html
     assert "The second situation." in html
-    decide(client, run_id, "two", 1)   # acceptable
-    decide(client, run_id, "three", 1)  # poor, leads to the poor ending
+    choose(client, run_id, "two", "Note only the first link")  # acceptable
+    choose(client, run_id, "three", "Say nothing")  # poor, leads to the poor ending
     debrief = client.get(f"/scenario-runs/{run_id}").get_data(as_text=True)
     assert "Alone" in debrief
     assert "She is left alone." in debrief
     assert "Score: 50% (3 of 6 points)" in debrief
-    assert debrief.index("Listen") < debrief.index("Ask for copies") < debrief.index("Say nothing")
+    assert "Not passed." in debrief
+    assert "The pass score is 70%" in debrief
+    assert debrief.index("Listen") < debrief.index("Note only the first link") < debrief.index("Say nothing")
     assert "Listen, record, refer." in debrief  # the debrief text
     [run] = runs(app)
     assert run.is_finished
     assert run.ending == "poor-end"
     assert run.score == 50.0
+    assert run.passed is False
+
+
+def test_later_text_follows_the_flags_earlier_choices_set(client, app, trainee):
+    recorded = start(client)
+    choose(client, recorded, "one", "Listen")
+    choose(client, recorded, "two", "Record the links")
+    page = client.get(f"/scenario-runs/{recorded}").get_data(as_text=True)
+    assert "Every link is in your notes." in page
+    assert "Only the first link" not in page
+    choose(client, recorded, "three", "Say nothing")
+    assert "The links you recorded still let the case go on." in client.get(f"/scenario-runs/{recorded}").text
+    assert runs(app)[0].flags == ["links-recorded"]
+
+    skipped = start(client)
+    choose(client, skipped, "one", "Listen")
+    choose(client, skipped, "two", "Note only the first link")
+    page = client.get(f"/scenario-runs/{skipped}").get_data(as_text=True)
+    assert "Only the first link is in your notes." in page
+    assert "Every link" not in page
+    choose(client, skipped, "three", "Say nothing")
+    assert "The links you recorded" not in client.get(f"/scenario-runs/{skipped}").text
+    assert runs(app)[1].flags == []
+
+
+def test_each_run_stores_its_own_choice_order_and_the_posted_position_refers_to_it(client, app, trainee):
+    orders = set()
+    for _ in range(12):
+        run_id = start(client)
+        page_order = shown(client, run_id)
+        [run] = [r for r in runs(app) if r.id == run_id]
+        assert page_order == [["Interrupt", "Listen"][i] for i in run.choice_orders["one"]]
+        orders.add(tuple(page_order))
+        decide(client, run_id, "one", page_order.index("Listen"))
+        [run] = [r for r in runs(app) if r.id == run_id]
+        assert run.path == [{"step": "one", "choice": 1}]  # the authored index of "Listen"
+        assert run.points == 2
+        for step in ("two", "three"):
+            choose(client, run_id, step, BEST[step])
+    assert len(orders) == 2  # both orders turn up in twelve runs (all but certain: 1 - 2 * 0.5**12)
+
+
+def test_a_run_started_before_shuffling_shows_and_grades_the_authored_order(client, app, trainee):
+    run_id = start(client)
+    with app.app_context():
+        db.session.get(ScenarioRun, run_id).choice_orders = None
+        db.session.commit()
+    assert shown(client, run_id) == ["Interrupt", "Listen"]
+    decide(client, run_id, "one", 1)
+    assert runs(app)[0].path == [{"step": "one", "choice": 1}]
 
 
 def test_a_double_submitted_decision_counts_once(client, app, trainee):
     run_id = start(client)
-    decide(client, run_id, "one", 0)
-    decide(client, run_id, "one", 1)  # the same step again, e.g. a second tab
+    order = shown(client, run_id)
+    decide(client, run_id, "one", order.index("Listen"))
+    decide(client, run_id, "one", order.index("Interrupt"))  # the same step again, e.g. a second tab
     [run] = runs(app)
-    assert run.path == [{"step": "one", "choice": 0}]
+    assert run.path == [{"step": "one", "choice": 1}]
     assert run.points == 2
     assert run.current_step == "two"
 
@@ -86,16 +164,14 @@ def test_a_choice_that_does_not_exist_is_rejected(client, app, trainee):
     assert runs(app)[0].path == []
 
 
-def test_replays_keep_best_and_latest(client, app, trainee):
-    first = start(client)
-    for step in ("one", "two", "three"):
-        decide(client, first, step, 0)
-    second = start(client)
+def test_replays_keep_best_and_latest_and_say_whether_it_passed(client, app, trainee):
+    first = play(client, BEST)
+    assert "Passed." in client.get(f"/scenario-runs/{first}").text
+    second = play(client, POOR)
     assert second != first
-    for step, choice in (("one", 1), ("two", 1), ("three", 1)):
-        decide(client, second, step, choice)
     html = client.get(INTRO).get_data(as_text=True)
     assert "Best score 100%, latest 17%." in html
+    assert "You have passed this scenario." in html
     assert "Play again" in html
 
 
@@ -121,11 +197,16 @@ def required_scenario(make_app, tmp_path):
     root = tmp_path / "content"
     shutil.copytree(FIXTURE_CONTENT, root)
     module = root / "02-practice" / "module.yaml"
-    module.write_text(module.read_text() + "scenario_required: true\n")
+    module.write_text(module.read_text() + "scenario_required: true\nscenario_pass_score: 80\n")
     return make_app(content_dir=root)
 
 
-def test_a_required_scenario_counts_towards_completion(required_scenario):
+def certificates_issued(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Certificate.id)))
+
+
+def test_a_required_scenario_counts_only_once_a_run_reaches_the_pass_score(required_scenario):
     app = required_scenario
     client = app.test_client()
     with app.app_context():
@@ -134,12 +215,40 @@ def test_a_required_scenario_counts_towards_completion(required_scenario):
     post_form(client, "/login", {"email": "solo@academy.example", "password": PASSWORD})
     complete_module(client, app, "basics", ["first", "second"])
     complete_module(client, app, "practice", ["only"])
-    with app.app_context():
-        assert db.session.scalar(select(func.count(Certificate.id))) == 0
+    assert certificates_issued(app) == 0
     assert "Practice: play the scenario" in client.get("/").get_data(as_text=True)
-    run_id = start(client)
-    for step in ("one", "two", "three"):
-        response = decide(client, run_id, step, 0)
-    assert response.status_code == 302
+
+    near_miss = play(client, {**BEST, "two": "Note only the first link"})  # 5 of 6 points: 83%
+    assert certificates_issued(app) == 1
+    assert "This scenario now counts towards completing the module." in client.get(f"/scenario-runs/{near_miss}").text
+
+
+def test_an_ending_reached_below_the_pass_score_does_not_complete_the_module(required_scenario):
+    app = required_scenario
+    client = app.test_client()
     with app.app_context():
-        assert db.session.scalar(select(func.count(Certificate.id))) == 1
+        create_user(db.session, email="solo@academy.example", name="Solo Trainee", password=PASSWORD)
+        db.session.commit()
+    post_form(client, "/login", {"email": "solo@academy.example", "password": PASSWORD})
+    complete_module(client, app, "basics", ["first", "second"])
+    complete_module(client, app, "practice", ["only"])
+    failed = play(client, {**BEST, "three": "Say nothing"})  # 4 of 6 points: 67%, below 80
+    debrief = client.get(f"/scenario-runs/{failed}").text
+    assert "Not passed." in debrief
+    assert "counts towards completing the module only when a play-through passes" in debrief
+    assert certificates_issued(app) == 0
+    assert "Practice: play the scenario" in client.get("/").get_data(as_text=True)
+    assert "You have not passed this scenario yet." in client.get(INTRO).text
+    play(client, BEST)  # the replay passes
+    assert certificates_issued(app) == 1
+
+
+def test_trainer_records_count_a_scenario_as_completed_only_once_a_run_passed(client, app, trainee):
+    play(client, POOR)
+    with app.app_context():
+        [record] = scenario_record_rows(db.session).values()
+        assert (record.finished, record.passed, record.completed) == (1, 0, False)
+    play(client, BEST)
+    with app.app_context():
+        [record] = scenario_record_rows(db.session).values()
+        assert (record.finished, record.passed, record.completed) == (2, 1, True)

@@ -9,6 +9,7 @@ from collections import Counter
 from course.content.exam_rules import check_exam
 from course.content.item_rules import check_items
 from course.content.loader import LoadedCourse, LoadedModule, load_course
+from course.content.scenario_rules import check_scenario_rules, scenario_texts
 from course.content.schema import CONTENT_LOCALES
 from course.content.yamlio import Problem
 
@@ -31,6 +32,7 @@ def check_course(root) -> LoadedCourse:
         _check_module(course, module, question_ids)
         if module.scenario is not None:
             _check_scenario(course, module)
+            check_scenario_rules(course, module)
         _check_translations(course, module)
     check_exam(course, question_ids)
     _check_figures(course)
@@ -258,12 +260,7 @@ def _check_figures(course: LoadedCourse) -> None:
                 course.problems.append(Problem(question.path, question.line,
                                                f"{data['id']}: '{number}' is not a figure listed in figures.yaml"))
         if module.scenario is not None:
-            s = module.scenario
-            texts = [s.title, s.summary, s.debrief, s.content_note or ""]
-            texts += [step.situation for step in s.steps]
-            texts += [c.text + "\n" + c.feedback for step in s.steps for c in step.choices]
-            texts += [e.title + "\n" + e.outcome for e in s.endings]
-            for number in unlisted_numbers("\n".join(texts), pattern):
+            for number in unlisted_numbers("\n".join(scenario_texts(module.scenario)), pattern):
                 course.problems.append(Problem(module.scenario_path, None,
                                                f"'{number}' is not a figure listed in figures.yaml"))
 

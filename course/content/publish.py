@@ -70,7 +70,8 @@ def _build_version(course: LoadedCourse) -> ContentVersion:
             objectives=[o.model_dump() for o in loaded.spec.objectives],
             sources=[s.model_dump() for s in loaded.spec.sources],
             quiz_settings=loaded.spec.quiz.model_dump(),
-            scenario=loaded.scenario.model_dump() if loaded.scenario else None,
+            scenario=(loaded.scenario.model_dump() | {"pass_score": loaded.spec.scenario_pass_score}
+                      if loaded.scenario else None),
             scenario_required=loaded.spec.scenario_required,
         )
         for index, lesson in enumerate(loaded.lessons, start=1):

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 # A scenario step is a question type; the type owns its rules (the content layer imports quiz types).
-from course.core.questions import ScenarioChoice, ScenarioStep  # noqa: F401 - re-exported
+from course.core.questions import ScenarioChoice, ScenarioStep, ScenarioText, TextPart  # noqa: F401 - re-exported
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -91,6 +91,8 @@ class ModuleSpec(Strict):
     sources: list[Source] = Field(min_length=1)
     quiz: QuizSettings = QuizSettings()
     scenario_required: bool = False
+    # A finished run counts (for completion, and as "passed") at or above this percent of the points.
+    scenario_pass_score: int = Field(default=70, ge=1, le=100)
 
 
 class LessonFrontMatter(Strict):
@@ -135,7 +137,7 @@ class ScenarioEnding(Strict):
 
     id: str = Field(pattern=SLUG)
     title: str = Field(min_length=1)
-    outcome: str = Field(min_length=1)
+    outcome: ScenarioText
 
 
 class ScenarioSpec(Strict):
@@ -149,7 +151,7 @@ class ScenarioSpec(Strict):
     start: str
     steps: list[ScenarioStep] = Field(min_length=1)
     endings: list[ScenarioEnding] = Field(min_length=1)
-    debrief: str = Field(min_length=1)
+    debrief: ScenarioText
 
 
 class Figure(Strict):

@@ -38,13 +38,15 @@ class ScenarioRecord:
 
     runs: int = 0
     finished: int = 0
+    passed: int = 0  # finished runs at or above the module's scenario pass score
     best: float | None = None
     latest: float | None = None
     open_run_id: int | None = None
 
     @property
     def completed(self) -> bool:
-        return self.finished > 0
+        """A required scenario counts towards the module only once a run has passed, not just ended."""
+        return self.passed > 0
 
 
 def quiz_record_rows(session: Session, *where, purposes: tuple[str, ...] = (AttemptPurpose.QUIZ,)
@@ -89,16 +91,17 @@ def scenario_record_rows(session: Session, *where) -> dict[tuple[int, str], Scen
     records: dict[tuple[int, str], ScenarioRecord] = {}
     rows = session.execute(
         select(ScenarioRun.user_id, ScenarioRun.module_slug, ScenarioRun.id, ScenarioRun.finished_at,
-               ScenarioRun.score)
+               ScenarioRun.score, ScenarioRun.passed)
         .where(*where).order_by(ScenarioRun.user_id, ScenarioRun.number)
     )
-    for user_id, slug, run_id, finished_at, score in rows:
+    for user_id, slug, run_id, finished_at, score, passed in rows:
         record = records.setdefault((user_id, slug), ScenarioRecord())
         record.runs += 1
         if finished_at is None:
             record.open_run_id = run_id
             continue
         record.finished += 1
+        record.passed += bool(passed)
         record.latest = score
         record.best = score if record.best is None else max(record.best, score)
     return records

@@ -1,4 +1,4 @@
-"""A trainee's progress: lesson visits and quiz attempts.
+"""A trainee's progress: lesson visits, quiz attempts and scenario runs.
 
 Progress is keyed by the stable module and lesson ids, so a content update does not erase it;
 attempts point at the exact published module and questions they were taken on.
@@ -125,7 +125,7 @@ class AttemptItem(Model):
 
 
 class ScenarioRun(Model):
-    """One play-through of a module's branching scenario: the path taken and its score."""
+    """One play-through of a module's branching scenario: the choice order shown, the path taken, its score."""
 
     __tablename__ = "scenario_runs"
     __table_args__ = (
@@ -142,10 +142,15 @@ class ScenarioRun(Model):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     current_step: Mapped[str | None] = mapped_column(String(80))  # None once an ending is reached
-    path: Mapped[list] = mapped_column(default=list)  # [{step, choice}] in the order decided
+    path: Mapped[list] = mapped_column(default=list)  # [{step, choice}] in the order decided; authored indexes
+    # {step id: authored choice indexes in the order shown}, drawn at the start; None for runs started before
+    # choices were shuffled, which show the authored order.
+    choice_orders: Mapped[dict | None]
+    flags: Mapped[list] = mapped_column(default=list, server_default="[]")  # set by the choices made, in order
     ending: Mapped[str | None] = mapped_column(String(80))
     points: Mapped[int] = mapped_column(default=0)
     score: Mapped[float | None]  # percent of the best possible points for the decisions made
+    passed: Mapped[bool | None]  # once finished: score at or above the module's scenario pass score
 
     module: Mapped[Module] = relationship()
 

@@ -12,7 +12,7 @@ from course.core.questions import ResponseError
 from course.extensions import db
 from course.models import ScenarioRun
 from course.scenarios.forms import ScenarioForm
-from course.scenarios.services import decide, find_ending, find_step, review_path, scenario_runs, start_run
+from course.scenarios.services import debrief_for, decide, pass_score, scenario_runs, start_run, step_page
 
 bp = Blueprint("scenarios", __name__)
 
@@ -39,7 +39,7 @@ def intro(slug: str):
     runs = scenario_runs(db.session, current_user, slug)
     record = course_progress(db.session, current_user, version).for_module(slug).scenario
     return render_template("scenarios/intro.html", module=module, scenario=module.scenario, runs=runs,
-                           record=record, form=ScenarioForm())
+                           record=record, pass_score=pass_score(module), form=ScenarioForm())
 
 
 @bp.post("/modules/<slug>/scenario/start")
@@ -74,11 +74,9 @@ def play(run_id: int):
             return redirect(url_for("scenarios.play", run_id=run.id))
     if run.is_finished:
         return render_template("scenarios/debrief.html", run=run, module=run.module, scenario=scenario,
-                               path=review_path(run), ending=find_ending(scenario, run.ending))
-    last = review_path(run)[-1] if run.path else None
-    step = find_step(scenario, run.current_step)
-    return render_template("scenarios/step.html", run=run, module=run.module, scenario=scenario, step=step,
-                           last=last, error=error, form=ScenarioForm()), 422 if error else 200
+                               debrief=debrief_for(run))
+    return render_template("scenarios/step.html", run=run, module=run.module, scenario=scenario,
+                           page=step_page(run), error=error, form=ScenarioForm()), 422 if error else 200
 
 
 def after_finishing(run: ScenarioRun):

@@ -3,7 +3,7 @@
 from course.core.questions import multiple, ordering, scenario_step, single, true_false  # noqa: F401 - registers
 from course.core.questions.base import REGISTRY, QuestionSpec, ResponseError, get_type
 from course.core.questions.gift import GiftAnswers, GiftChoice
-from course.core.questions.scenario_step import ScenarioChoice, ScenarioStep
+from course.core.questions.scenario_step import ScenarioChoice, ScenarioStep, ScenarioText, TextPart
 
 __all__ = ["REGISTRY", "GiftAnswers", "GiftChoice", "QuestionSpec", "ResponseError", "ScenarioChoice", "ScenarioStep",
-           "get_type"]
+           "ScenarioText", "TextPart", "get_type"]

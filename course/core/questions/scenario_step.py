@@ -5,7 +5,7 @@ Used by scenario.yaml steps, not by quiz banks. Best earns full credit, acceptab
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,25 @@ from course.core.questions.base import QuestionType, register
 from course.core.questions.single import Single
 
 QUALITY_CREDIT = {"best": 1.0, "acceptable": 0.5, "poor": 0.0}
+
+
+FLAG = r"^[a-z0-9][a-z0-9-]*$"
+# A condition on the flags set so far: one flag, `{not: flag}`, or a list of these that must all hold.
+FlagTest = Annotated[str, Field(pattern=FLAG)] | dict[Literal["not"], Annotated[str, Field(pattern=FLAG)]]
+Condition = FlagTest | list[FlagTest]
+
+
+class TextPart(BaseModel):
+    """A paragraph shown only when its condition holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    when: Condition
+    text: str = Field(min_length=1)
+
+
+# Scenario text: plain Markdown, or a list of paragraphs, each plain or shown only `when` a condition holds.
+ScenarioText = Annotated[str, Field(min_length=1)] | list[Annotated[str, Field(min_length=1)] | TextPart]
 
 
 class ScenarioChoice(BaseModel):
@@ -24,6 +43,7 @@ class ScenarioChoice(BaseModel):
     quality: Literal["best", "acceptable", "poor"]
     feedback: str = Field(min_length=1)
     next: str
+    sets: list[Annotated[str, Field(pattern=FLAG)]] = []  # flags that later text may depend on
 
 
 class ScenarioStep(BaseModel):
@@ -31,8 +51,8 @@ class ScenarioStep(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    situation: str = Field(min_length=1)
+    id: str = Field(pattern=FLAG)
+    situation: ScenarioText
     choices: list[ScenarioChoice] = Field(min_length=2, max_length=6)
 
 
