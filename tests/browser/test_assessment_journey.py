@@ -1,5 +1,6 @@
-"""The assessment journey in Chromium: the baseline check, the modules, then the final exam failed (no keys
-shown, the cooldown enforced) and passed, and the certificate; axe on every assessment page, screenshots kept."""
+"""The assessment journey in Chromium: the baseline check, the modules, the capstone failed and replayed to a pass,
+the final exam failed (no keys shown, the cooldown enforced) and passed, and the certificate; axe on every
+assessment page, screenshots kept."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def content(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("exam-content") / "content"
     shutil.copytree(FIXTURE_CONTENT, root)
     write_exam(root)
+    module = root / "02-practice" / "module.yaml"  # its scenario becomes the required capstone (pass score 70%)
+    module.write_text(module.read_text() + "scenario_required: true\n")
     return root
 
 
@@ -87,6 +90,18 @@ def complete_module(page, slug: str, questions: dict[str, dict]) -> None:
     assert page.get_by_role("heading", name="You passed").count() == 1
 
 
+WORST = ["Interrupt", "Note only the first link", "Say nothing"]
+BEST = ["Listen", "Record the links", "Refer to support"]
+
+
+def play_capstone(page, choices: list[str]) -> None:
+    """Play the practice module's scenario from its intro, one decision a page, choosing by the words shown."""
+    for text in choices:
+        page.get_by_label(text, exact=True).check()
+        page.get_by_role("button", name="Decide").click()
+        page.wait_for_load_state()
+
+
 def test_baseline_modules_and_the_exam_failed_then_passed_lead_to_the_certificate(
         new_context, live_server, content, screenshots_dir):
     questions = bank(content)
@@ -105,6 +120,18 @@ def test_baseline_modules_and_the_exam_failed_then_passed_lead_to_the_certificat
 
     complete_module(page, "basics", questions)
     complete_module(page, "practice", questions)
+
+    page.goto("/modules/practice/scenario")
+    page.get_by_role("button", name="Start the scenario").click()
+    play_capstone(page, WORST)
+    assert page.get_by_text("Not passed.").count() == 1, "the poor path fails the capstone"
+    problems += check_page(page, "capstone-failed", screenshots_dir)
+    page.goto("/exam")
+    assert page.get_by_text("The final exam opens once every module is complete.").count() == 1
+    page.goto("/modules/practice/scenario")
+    page.get_by_role("button", name=re.compile("Play again|Start the scenario")).first.click()
+    play_capstone(page, BEST)
+    assert page.get_by_text("Passed.").count() == 1, "the replay on the best path passes"
     page.goto("/")
     assert page.get_by_text("The final exam").count() >= 1, "the exam is the next step"
     page.get_by_role("link", name=re.compile("Continue where you left off")).click()
