@@ -210,3 +210,18 @@ def test_a_superseded_credential_says_so(client, app, trainee):
     pass_all_quizzes_again(client, app)
     html = check(client, token).get_data(as_text=True)
     assert "Superseded by a renewal" in html
+
+
+def test_a_spoofed_host_header_never_reaches_a_credential_or_a_link(client, app, trainee):
+    app.config["PUBLIC_BASE_URL"] = "https://training.academy.example"
+    cert = earn_certificate(client, app)
+    evil = {"Host": "evil.example"}
+    client.set_cookie("session", client.get_cookie("session").value, domain="evil.example")  # still signed in
+    token = client.get(f"/certificates/{cert.serial}/credential.jwt", headers=evil).get_data(as_text=True)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["iss"] == "https://training.academy.example/issuer"
+    assert claims["jti"] == f"https://training.academy.example/verify/{cert.serial}"
+    assert "evil.example" not in token + json.dumps(claims)
+    page = client.get(f"/certificates/{cert.serial}", headers=evil).get_data(as_text=True)
+    assert f"https://training.academy.example/verify/{cert.serial}" in page
+    assert "evil.example" not in page
