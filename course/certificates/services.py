@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from course.audit import record_event
 from course.certificates.serials import new_serial, normalise_serial
+from course.certificates.status_list import status_entry
 from course.learn.services import CourseProgress
 from course.models import (
     AttemptPurpose,
@@ -113,6 +114,7 @@ def issue_certificate_if_complete(session: Session, user: User, progress: Course
             session.add(certificate)
     except IntegrityError:
         return latest_certificate(session, user)
+    status_entry(session, certificate)  # its bit in the revocation list, drawn once, at issue
     details = {"content_version": progress.version.short_hash}
     if previous is not None:
         previous.superseded_by_id, previous.superseded_at = certificate.id, now
