@@ -2,6 +2,8 @@
 
 import base64
 import gzip
+import json
+import threading
 
 import jwt
 import pytest
@@ -15,6 +17,7 @@ from tests.certificate_steps import age_records, earn_certificate, pass_all_quiz
 from tests.conftest import AuthActions
 
 BASE = "http://localhost"
+THREADS = 5
 
 
 def credential_claims(client, serial: str) -> dict:
@@ -93,6 +96,9 @@ def test_revoking_flips_the_bit_in_the_same_request_and_stops_the_downloads(clie
     assert "credential.jwt" not in page
     assert "credential.json" not in page
     assert "no signed credential is offered" in page
+    history = client.get("/certificates").get_data(as_text=True)
+    assert "Revoked on" in history
+    assert "credential.jwt" not in history
 
 
 def test_certificates_from_before_the_status_list_get_a_bit_when_first_downloaded(client, app, trainee):
@@ -142,3 +148,29 @@ def test_a_superseded_credential_refreshes_to_the_renewal(client, app, trainee):
     location = client.get(f"/certificates/{cert.serial}/refresh").headers["Location"]
     assert location.endswith(f"/certificates/{renewal.serial}/credential.jwt")
     assert status_bit(client, claims["credentialStatus"]) == 0  # superseded is not revoked
+
+
+def test_racing_first_downloads_share_one_bit(client, app, trainee):
+    cert = earn_certificate(client, app)
+    with app.app_context():  # as for a certificate issued before the status list existed
+        db.session.query(CredentialStatusEntry).delete()
+        db.session.commit()
+    clients = [app.test_client() for _ in range(THREADS)]
+    for each in clients:
+        AuthActions(each).login(trainee.email)
+    barrier, tokens = threading.Barrier(THREADS), []
+
+    def download(each):
+        barrier.wait()
+        tokens.append(each.get(f"/certificates/{cert.serial}/credential.jwt").get_data(as_text=True))
+
+    threads = [threading.Thread(target=download, args=(each,)) for each in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    statuses = {json.dumps(jwt.decode(t, options={"verify_signature": False})["credentialStatus"]) for t in tokens}
+    assert len(tokens) == THREADS
+    assert len(statuses) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CredentialStatusEntry)) == 1
