@@ -84,6 +84,11 @@ def test_revoking_flips_the_bit_in_the_same_request_and_stops_the_downloads(clie
     etag = client.get("/status-lists/revocation/1").headers["ETag"]
     revoke(admin_client, cert.serial)
     assert status_bit(client, status) == 1
+    listed = jwt.decode(client.get("/status-lists/revocation/1").get_data(as_text=True),
+                        options={"verify_signature": False})
+    with app.app_context():
+        revoked_at = db.session.get(Certificate, cert.id).revoked_at
+    assert listed["validFrom"] == revoked_at.strftime("%Y-%m-%dT%H:%M:%SZ")  # valid since its last change
     changed = client.get("/status-lists/revocation/1", headers={"If-None-Match": etag})
     assert changed.status_code == 200  # a cached copy is not revalidated as current
     for file_format in ("jwt", "json"):

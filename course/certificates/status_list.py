@@ -12,6 +12,7 @@ import base64
 import gzip
 import hashlib
 import secrets
+from datetime import UTC, datetime
 
 from sqlalchemy import ForeignKey, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
@@ -64,6 +65,21 @@ def revoked_indexes(session: Session, list_number: int) -> list[int]:
         .join(Certificate, Certificate.id == CredentialStatusEntry.certificate_id)
         .where(CredentialStatusEntry.list_number == list_number, Certificate.revoked_at.is_not(None))
     ))
+
+
+def last_changed_at(session: Session, list_number: int, now: datetime) -> datetime:
+    """When list `list_number` last changed: its latest revocation, else its first certificate's issue.
+
+    The list's `validFrom` (and its JWT's `nbf`), so a verifier whose clock runs a little slow still accepts it.
+    """
+    in_list = (select().select_from(CredentialStatusEntry)
+               .join(Certificate, Certificate.id == CredentialStatusEntry.certificate_id)
+               .where(CredentialStatusEntry.list_number == list_number))
+    moment = (session.scalar(in_list.add_columns(func.max(Certificate.revoked_at)))
+              or session.scalar(in_list.add_columns(func.min(Certificate.issued_at))))
+    if moment is None:
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite aggregates lose the UTC type
 
 
 def list_exists(session: Session, list_number: int) -> bool:

@@ -43,6 +43,7 @@ from course.certificates.status_list import (
     TTL_SECONDS,
     credential_status,
     encode_bits,
+    last_changed_at,
     list_etag,
     list_exists,
     revoked_indexes,
@@ -254,7 +255,7 @@ def achievement_description(content_hash: str):
 
 @bp.get("/status-lists/revocation/<int:number>")
 def status_list(number: int):
-    """A revocation list as a signed `BitstringStatusListCredential` (VC-JWT), current as of this request."""
+    """A revocation list as a signed `BitstringStatusListCredential` (VC-JWT), built from the records now."""
     if not list_exists(db.session, number):
         abort(404)
     base_url, key = public_base_url(), key_store().signing_key()
@@ -264,7 +265,8 @@ def status_list(number: int):
         response = Response(status=304)
     else:
         profile = issuer_profile(base_url, academy_name(db.session))
-        credential = status_list_credential(base_url, number, profile, encoded, utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        valid_from = last_changed_at(db.session, number, utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")
+        credential = status_list_credential(base_url, number, profile, encoded, valid_from)
         response = Response(sign_credential(credential, key), mimetype="application/vc+jwt")
     response.set_etag(etag)
     response.cache_control.must_revalidate = True
