@@ -82,9 +82,18 @@ def testing_config(tmp_path: Path, content_dir: Path) -> dict:
 
 
 def check_production_safety(config: dict) -> None:
-    """Refuse to run in production with the development secret key."""
-    if config.get("ENV_NAME") == "production" and config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+    """Refuse to run in production with the development secret key or without a public address."""
+    if config.get("ENV_NAME") != "production":
+        return
+    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
         raise RuntimeError(
             "Refusing to start: DIGNITY_ENV=production needs a SECRET_KEY environment variable "
             "(a long random string), not the development default."
+        )
+    # Signed credentials, QR codes and verify links name the site; without a fixed address they would
+    # take it from the request's Host header, which anyone can set.
+    if not (config.get("PUBLIC_BASE_URL") or "").startswith(("https://", "http://")):
+        raise RuntimeError(
+            "Refusing to start: DIGNITY_ENV=production needs PUBLIC_BASE_URL, the site's public address "
+            "(e.g. https://training.academy.example): credentials and verify links are signed with it."
         )

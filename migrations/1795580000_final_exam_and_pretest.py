@@ -1,7 +1,7 @@
 """the final exam and the pre-test: an exam-only question pool, exam settings per content version, unlocks
 
 Revision ID: 1795580000
-Revises: 1795574500
+Revises: 1795579000
 Create Date: 2026-11-30 10:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '1795580000'
-down_revision: Union[str, Sequence[str], None] = '1795574500'
+down_revision: Union[str, Sequence[str], None] = '1795579000'
 branch_labels: Union[str, Sequence[str], None] = ()
 depends_on: Union[str, Sequence[str], None] = None
 

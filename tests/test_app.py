@@ -50,9 +50,19 @@ def test_production_refuses_the_development_secret_key(monkeypatch):
         create_app()
 
 
+def test_production_refuses_to_start_without_a_public_address(monkeypatch):
+    # Without PUBLIC_BASE_URL, credentials and verify links would name whatever Host a request claims.
+    monkeypatch.setenv("DIGNITY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app()
+
+
 def test_production_starts_with_a_real_secret_key(monkeypatch, tmp_path):
     monkeypatch.setenv("DIGNITY_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://training.academy.example")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
     assert create_app().config["SECRET_KEY"] == "a-long-random-production-secret"
 

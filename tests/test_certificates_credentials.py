@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 
+from course.certificates.credentials import key_url
 from course.extensions import db
 from course.models import AuditEvent, Role
 from tests.certificate_steps import age_records, earn_certificate, pass_all_quizzes_again, revoke
@@ -91,16 +92,28 @@ def test_a_pasted_or_uploaded_credential_is_checked_in_words(client, app, traine
     assert trainee.name in uploaded.get_data(as_text=True)
 
 
-def test_the_json_download_carries_its_signature_and_a_changed_json_fails(client, app, trainee):
+def test_the_json_download_is_the_readable_copy_and_says_it_is_unsigned(client, app, trainee):
     cert = earn_certificate(client, app)
     document = json.loads(download(client, cert.serial, "json"))
-    assert document["proof"]["type"] == "JwtProof2020"
-    assert document["credentialSubject"]["achievement"]["name"] == "Test Course"
-    verify_independently(client, document["proof"]["jwt"])
+    claims = verify_independently(client, download(client, cert.serial, "jwt"))
+    assert "proof" not in document  # no made-up proof type: the .jwt is the proof
+    assert document["description"].startswith("Readable copy, not signed.")
+    assert {k: v for k, v in document.items() if k != "description"} == \
+        {k: v for k, v in claims.items() if k not in ("iss", "jti", "nbf", "exp", "sub")}
+    html = check(client, json.dumps(document)).get_data(as_text=True)
+    assert "carries no signature" in html
+    assert "Genuine and valid" not in html
+
+
+def test_a_json_with_the_old_jwt_proof_still_verifies_and_a_changed_one_fails(client, app, trainee):
+    cert = earn_certificate(client, app)
+    token = download(client, cert.serial, "jwt")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    document = {**{k: v for k, v in claims.items() if k not in ("iss", "jti", "nbf", "exp", "sub")},
+                "proof": {"type": "JwtProof2020", "jwt": token}}  # as .json files were before they became copies
     assert "Genuine and valid" in check(client, json.dumps(document)).get_data(as_text=True)
     document["credentialSubject"]["creditsEarned"] = 20
-    html = check(client, json.dumps(document)).get_data(as_text=True)
-    assert "The signature does not match the text" in html
+    assert "The signature does not match the text" in check(client, json.dumps(document)).get_data(as_text=True)
 
 
 def test_json_checks_can_be_asked_for_by_programs(client, app, trainee):
@@ -174,11 +187,11 @@ def test_rotation_keeps_old_credentials_verifying_and_is_audited(client, app, tr
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "signing_key.rotated"))
         assert event.actor_id == admin.id
-        assert event.details["previous_kid"] == old_kid
-        assert event.target_id == new_kid
+        assert key_url(ISSUER, event.details["previous_kid"]) == old_kid
+        assert key_url(ISSUER, event.target_id) == new_kid
     listing = app.test_cli_runner().invoke(args=["keys", "list"])
-    assert f"{new_kid}  current" in listing.output
-    assert f"{old_kid}  retired" in listing.output
+    assert f"{event.target_id}  current" in listing.output
+    assert f"{event.details['previous_kid']}  retired" in listing.output
 
 
 def test_keys_are_made_on_first_use_in_the_instance_folder_and_private_keys_stay_private(make_app, tmp_path):
@@ -210,3 +223,18 @@ def test_a_superseded_credential_says_so(client, app, trainee):
     pass_all_quizzes_again(client, app)
     html = check(client, token).get_data(as_text=True)
     assert "Superseded by a renewal" in html
+
+
+def test_a_spoofed_host_header_never_reaches_a_credential_or_a_link(client, app, trainee):
+    app.config["PUBLIC_BASE_URL"] = "https://training.academy.example"
+    cert = earn_certificate(client, app)
+    evil = {"Host": "evil.example"}
+    client.set_cookie("session", client.get_cookie("session").value, domain="evil.example")  # still signed in
+    token = client.get(f"/certificates/{cert.serial}/credential.jwt", headers=evil).get_data(as_text=True)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["iss"] == "https://training.academy.example/issuer"
+    assert claims["jti"] == f"https://training.academy.example/verify/{cert.serial}"
+    assert "evil.example" not in token + json.dumps(claims)
+    page = client.get(f"/certificates/{cert.serial}", headers=evil).get_data(as_text=True)
+    assert f"https://training.academy.example/verify/{cert.serial}" in page
+    assert "evil.example" not in page

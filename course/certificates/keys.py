@@ -78,11 +78,11 @@ class KeyStore:
         files = sorted(self.directory.glob("*.pub.pem"), key=lambda p: (p.name != f"{current}.pub.pem", p.name))
         return {p.name.removesuffix(".pub.pem"): serialization.load_pem_public_key(p.read_bytes()) for p in files}
 
-    def jwks(self) -> dict:
-        """The JSON Web Key Set to publish at /.well-known/jwks.json."""
+    def jwks(self, kid_prefix: str = "") -> dict:
+        """The JSON Web Key Set to publish at /.well-known/jwks.json; each `kid` is `kid_prefix` + thumbprint."""
         if self.current_kid() is None:
             self.signing_key()
-        return {"keys": [public_jwk(key, kid) for kid, key in self.public_keys().items()]}
+        return {"keys": [public_jwk(key, kid_prefix + kid) for kid, key in self.public_keys().items()]}
 
     def rotate(self) -> tuple[str | None, str]:
         """Make a new signing key; keep the old public key published. Returns (old kid, new kid)."""

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from course.certificates.serials import new_serial, normalise_serial
+from course.certificates.status_list import status_entry
 from course.core.audit import record_event
 from course.core.progress import CourseProgress
 from course.core.records import latest_certificate
@@ -104,6 +105,7 @@ def issue_certificate_if_complete(session: Session, user: User, progress: Course
             session.add(certificate)
     except IntegrityError:
         return latest_certificate(session, user)
+    status_entry(session, certificate)  # its bit in the revocation list, drawn once, at issue
     details = {"content_version": progress.version.short_hash}
     if previous is not None:
         previous.superseded_by_id, previous.superseded_at = certificate.id, now

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from course.certificates.credentials import PROOF_TYPE, REGISTERED_CLAIMS
+from course.certificates.credentials import LEGACY_PROOF_TYPE, REGISTERED_CLAIMS
 from course.certificates.keys import ALGORITHM, KeyStore
 from course.models import Certificate, CertificateStatus
 
@@ -23,8 +23,8 @@ SERIAL_IN_ID = re.compile(r"/verify/([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}-[0-9A-Z])$")
 
 UNREADABLE = _l("This is not a credential we can read. Upload the .jwt or .json file from the certificate page, "
               "or paste its whole content.")
-NO_PROOF = _l("This JSON carries no signature. Use the .json file downloaded from the certificate page: "
-            "it holds its signature under “proof”.")
+NO_PROOF = _l("This JSON carries no signature: it is the readable copy. Upload the .jwt file from the certificate "
+            "page, which is the signed credential.")
 UNKNOWN_KEY = _l("The signature does not match any key this academy publishes: the credential was not issued "
                "here, or its signing key was withdrawn.")
 BAD_SIGNATURE = _l("The signature does not match: the credential was changed after it was issued, "
@@ -63,13 +63,23 @@ def read_presented(text: str) -> tuple[str, dict | None]:
         except ValueError as exc:
             raise CredentialUnreadable(UNREADABLE) from exc
         proof = document.get("proof") if isinstance(document, dict) else None
-        token = proof.get("jwt") if isinstance(proof, dict) and proof.get("type") == PROOF_TYPE else None
+        token = proof.get("jwt") if isinstance(proof, dict) and proof.get("type") == LEGACY_PROOF_TYPE else None
         if not isinstance(token, str) or not COMPACT_JWT.match(token):
             raise CredentialUnreadable(NO_PROOF)
         return token, {k: v for k, v in document.items() if k != "proof"}
     if not COMPACT_JWT.match(text):
         raise CredentialUnreadable(UNREADABLE)
     return text, None
+
+
+def _published_key(keys: KeyStore, kid: object):
+    """Our public key named by `kid`: a key URL (`…/issuer/keys/<thumbprint>`) or an older bare thumbprint.
+
+    Only our own stored keys are ever used; a credential naming another site is caught by the issuer check.
+    """
+    kid = str(kid)
+    thumbprint = kid.rsplit("/keys/", 1)[-1] if kid.startswith(("http://", "https://")) else kid
+    return None if "/" in thumbprint else keys.public_keys().get(thumbprint)
 
 
 def _verified_claims(token: str, keys: KeyStore) -> dict:
@@ -82,7 +92,7 @@ def _verified_claims(token: str, keys: KeyStore) -> dict:
         raise CredentialUnreadable(_("The credential is signed with %(alg)s, not %(expected)s: "
                                      "it was not issued by this academy.", alg=str(header.get("alg")),
                                      expected=ALGORITHM))
-    key = keys.public_keys().get(str(header.get("kid")))
+    key = _published_key(keys, header.get("kid"))
     if key is None:
         raise CredentialUnreadable(UNKNOWN_KEY)
     try:

@@ -7,6 +7,7 @@ import json
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     jsonify,
@@ -17,31 +18,45 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from course.certificates.access import can_view_certificate, record_download
 from course.certificates.credentials import (
     CONTEXT,
+    achievement,
     build_credential,
-    credential_document,
     issuer_id,
     issuer_profile,
+    key_url,
     public_base_url,
+    readable_copy,
     sign_credential,
     verify_url,
 )
 from course.certificates.forms import CREDENTIAL_MAX_BYTES, CredentialForm
-from course.certificates.keys import key_store
+from course.certificates.keys import key_store, public_jwk
 from course.certificates.pdf import render_certificate_pdf
 from course.certificates.serials import SerialError, normalise_serial
 from course.certificates.services import find_certificate, fresh_passes
+from course.certificates.status_list import (
+    TTL_SECONDS,
+    credential_status,
+    encode_bits,
+    last_changed_at,
+    list_etag,
+    list_exists,
+    revoked_indexes,
+    status_entry,
+    status_list_credential,
+)
 from course.certificates.verification import check_credential
 from course.core.catalogue import load_live_version
 from course.core.records import certificate_history, latest_certificate
 from course.core.settings import academy_name
 from course.database import writes_on_get
 from course.extensions import csrf, db, limiter
-from course.models import Certificate, utcnow
+from course.models import Certificate, ContentVersion, utcnow
 
 bp = Blueprint("certificates", __name__)
 
@@ -113,15 +128,30 @@ def download_pdf(serial: str):
 @writes_on_get
 @login_required
 def download_credential(serial: str, file_format: str):
-    """The signed Open Badges credential, as .jwt or .json."""
+    """The signed Open Badges credential (.jwt), or its unsigned readable copy (.json); none once revoked."""
     certificate = viewable_certificate(serial)
-    credential = build_credential(certificate, public_base_url())
-    token = sign_credential(credential, key_store().signing_key())
+    if certificate.revoked_at is not None:  # the page says revoked; no file that could pass for valid
+        return render_template("certificates/detail.html", certificate=certificate, now=utcnow(),
+                               verify_link=verify_url(public_base_url(), certificate.serial)), 410
+    base_url = public_base_url()
+    status = credential_status(base_url, status_entry(db.session, certificate))
+    credential = build_credential(certificate, base_url, status)
     record_download(db.session, current_user, certificate, file_format)
     if file_format == "jwt":
+        token = sign_credential(credential, key_store().signing_key())
         return _attachment(token.encode(), "application/jwt", f"credential-{certificate.serial}.jwt")
-    document = json.dumps(credential_document(credential, token), ensure_ascii=False, indent=2)
+    document = json.dumps(readable_copy(credential), ensure_ascii=False, indent=2)
     return _attachment(document.encode(), "application/json", f"credential-{certificate.serial}.json")
+
+
+@bp.get("/certificates/<serial>/refresh")
+@login_required
+def refresh(serial: str):
+    """The credential's refresh service: the holder's current credential, the renewal's once renewed."""
+    certificate = viewable_certificate(serial)
+    while certificate.superseded_by is not None:
+        certificate = certificate.superseded_by
+    return redirect(url_for("certificates.download_credential", serial=certificate.serial, file_format="jwt"))
 
 
 @bp.get("/verify")
@@ -180,12 +210,24 @@ def verify(serial: str):
                            credential_form=CredentialForm())
 
 
+def _public(response: Response, max_age: int) -> Response:
+    response.cache_control.public, response.cache_control.max_age = True, max_age
+    return response
+
+
 @bp.get("/.well-known/jwks.json")
 def jwks():
-    """The issuer's public keys, current and retired, as a JSON Web Key Set."""
-    response = jsonify(key_store().jwks())
-    response.cache_control.public, response.cache_control.max_age = True, 300
-    return response
+    """The issuer's public keys, current and retired, as a JSON Web Key Set; each kid is the key's URL."""
+    return _public(jsonify(key_store().jwks(key_url(issuer_id(public_base_url()), ""))), 300)
+
+
+@bp.get("/issuer/keys/<kid>")
+def public_key(kid: str):
+    """One public key as a JWK: what a credential's `kid` dereferences to."""
+    key = key_store().public_keys().get(kid) or abort(404)
+    response = jsonify(public_jwk(key, key_url(issuer_id(public_base_url()), kid)))
+    response.mimetype = "application/jwk+json"
+    return _public(response, 300)
 
 
 @bp.get("/issuer")
@@ -193,3 +235,40 @@ def issuer():
     """The issuer's Open Badges profile."""
     profile = issuer_profile(public_base_url(), academy_name(db.session))
     return jsonify({"@context": CONTEXT, **profile})
+
+
+@bp.get("/issuer/badge.svg")
+def badge_image():
+    """The image of the achievement and its credentials."""
+    svg = render_template("certificates/badge.svg", academy=academy_name(db.session))
+    return _public(Response(svg, mimetype="image/svg+xml"), 86400)
+
+
+@bp.get("/achievements/<content_hash>")
+def achievement_description(content_hash: str):
+    """The achievement a content version certifies, with its criteria and objectives: the achievement's id."""
+    version = db.session.scalar(select(ContentVersion).where(ContentVersion.content_hash == content_hash))
+    if version is None:
+        abort(404)
+    modules = [{"slug": m.slug, "title": m.title} for m in version.modules]
+    return _public(jsonify({"@context": CONTEXT, **achievement(version, modules, public_base_url(), None)}), 3600)
+
+
+@bp.get("/status-lists/revocation/<int:number>")
+def status_list(number: int):
+    """A revocation list as a signed `BitstringStatusListCredential` (VC-JWT), built from the records now."""
+    if not list_exists(db.session, number):
+        abort(404)
+    base_url, key = public_base_url(), key_store().signing_key()
+    encoded = encode_bits(revoked_indexes(db.session, number))
+    etag = list_etag(encoded, key.kid, base_url)
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        profile = issuer_profile(base_url, academy_name(db.session))
+        valid_from = last_changed_at(db.session, number, utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")
+        credential = status_list_credential(base_url, number, profile, encoded, valid_from)
+        response = Response(sign_credential(credential, key), mimetype="application/vc+jwt")
+    response.set_etag(etag)
+    response.cache_control.must_revalidate = True
+    return _public(response, TTL_SECONDS)
