@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from course.certificates.access import can_view_certificate, record_download
@@ -51,12 +50,12 @@ from course.certificates.status_list import (
     status_list_credential,
 )
 from course.certificates.verification import check_credential
-from course.core.catalogue import load_live_version
+from course.core.catalogue import load_live_version, version_by_hash
 from course.core.records import certificate_history, latest_certificate
 from course.core.settings import academy_name
 from course.database import writes_on_get
 from course.extensions import csrf, db, limiter
-from course.models import Certificate, ContentVersion, utcnow
+from course.models import Certificate, utcnow
 
 bp = Blueprint("certificates", __name__)
 
@@ -247,9 +246,7 @@ def badge_image():
 @bp.get("/achievements/<content_hash>")
 def achievement_description(content_hash: str):
     """The achievement a content version certifies, with its criteria and objectives: the achievement's id."""
-    version = db.session.scalar(select(ContentVersion).where(ContentVersion.content_hash == content_hash))
-    if version is None:
-        abort(404)
+    version = version_by_hash(db.session, content_hash) or abort(404)
     modules = [{"slug": m.slug, "title": m.title} for m in version.modules]
     return _public(jsonify({"@context": CONTEXT, **achievement(version, modules, public_base_url(), None)}), 3600)
 

@@ -22,3 +22,8 @@ def find_lesson(version: ContentVersion, module_slug: str, lesson_slug: str | No
     if module is None or lesson_slug is None:
         return module, None
     return module, next((lesson for lesson in module.lessons if lesson.slug == lesson_slug), None)
+
+
+def version_by_hash(session: Session, content_hash: str) -> ContentVersion | None:
+    """The published content version with this hash (any, live or not): what a certificate was earned on."""
+    return session.scalar(select(ContentVersion).where(ContentVersion.content_hash == content_hash))
