@@ -1,9 +1,8 @@
 """Open Badges 3.0 conformance of the credential, checked against the specification's text.
 
-No npm or PyPI package ships 1EdTech's official JSON schemas (they are published only at
-purl.imsglobal.org), so they are not vendored here; these assertions restate the required properties
-of the specification's data model (section B) and VC-JWT proof format (section 8.2), and
-tests/test_certificates_independent.py runs LearnCard's independent validators over the same forms.
+These assertions cover what a JSON schema cannot: the VC-JWT proof format (section 8.2), claim equalities
+and key URLs. tests/test_certificates_schema.py validates the same forms against 1EdTech's official
+schemas, and tests/test_certificates_independent.py runs LearnCard's independent validators over them.
 """
 
 
