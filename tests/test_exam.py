@@ -384,3 +384,25 @@ def test_credit_hours_count_the_exam_time(exam_content):
     problems = [str(p) for p in check_course(exam_content).problems]
     assert any("credit_hours is 4 but the modules' and the exam's estimates add up to 150 minutes" in p
                for p in problems)
+
+
+def test_a_start_clicked_in_several_tabs_at_once_opens_one_exam_attempt(app, make_user):
+    user = make_user()
+    clients = [signed_in(app, user) for _ in range(4)]
+    complete_course(clients[0], app)
+    tokens = [re.search(r'name="csrf_token"[^>]*value="([^"]+)"', c.get("/exam").get_data(as_text=True)).group(1)
+              for c in clients]
+    barrier, locations = threading.Barrier(len(clients)), []
+
+    def start(client, token):
+        barrier.wait()
+        locations.append(client.post("/exam/start", data={"csrf_token": token}).headers.get("Location"))
+
+    threads = [threading.Thread(target=start, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(exam_attempts(app)) == 1
+    assert len(set(locations)) == 1  # every tab lands in the same attempt
+    assert locations[0].startswith("/attempts/")
