@@ -68,3 +68,16 @@ def test_every_page_has_no_axe_violations(new_context, site, screenshots_dir, ro
                     shot = screenshots_dir / f"{role}-{name}-{lang}-{viewport['width']}-{scheme}.png"
                     page.screenshot(path=str(shot), full_page=True)
     assert not problems, "\n".join(problems)
+
+
+def test_korean_text_wraps_between_words_with_room_for_hangul(new_context, site):
+    page = new_context(site.accounts[Role.TRAINEE], lang="ko").new_page()
+    page.goto("/")
+    assert page.evaluate("document.documentElement.lang") == "ko"
+    style = page.evaluate("(() => { const s = getComputedStyle(document.querySelector('main p')); "
+                          "return [s.wordBreak, parseFloat(s.lineHeight) / parseFloat(s.fontSize)]; })()")
+    assert style[0] == "keep-all"
+    assert style[1] >= 1.7
+    english = new_context(site.accounts[Role.TRAINEE], lang="en").new_page()
+    english.goto("/")
+    assert english.evaluate("getComputedStyle(document.querySelector('main p')).wordBreak") == "normal"
