@@ -14,7 +14,7 @@ import yaml
 from sqlalchemy import select
 
 from course.extensions import db
-from course.models import QuizAttempt
+from course.models import QuizAttempt, Role
 from tests.browser.conftest import DESKTOP, PHONE, serve
 from tests.browser.keyboard import answer
 from tests.browser.test_accessibility import axe_violations, describe
@@ -106,6 +106,8 @@ def test_baseline_modules_and_the_exam_failed_then_passed_lead_to_the_certificat
         new_context, live_server, content, screenshots_dir):
     questions = bank(content)
     trainee = live_server.make_user(name="Park Exam")
+    trainer = live_server.make_user(Role.TRAINER, name="Trainer Exam")
+    cohort = live_server.make_cohort(trainer, [trainee], "Exam cohort")
     page = new_context(trainee).new_page()
     problems: list[str] = []
 
@@ -154,6 +156,11 @@ def test_baseline_modules_and_the_exam_failed_then_passed_lead_to_the_certificat
     assert page.get_by_role("button", name="Start the final exam").count() == 0
     problems += check_page(page, "exam-cooldown", screenshots_dir)
 
+    staff = new_context(trainer).new_page()
+    staff.goto(f"/trainer/cohorts/{cohort}/trainees/{trainee.id}")
+    assert staff.get_by_role("button", name="Give a fresh set of attempts").count() == 1, "a waiting trainee"
+    problems += check_page(staff, "trainer-record-exam", screenshots_dir)
+
     def a_day_later():
         with live_server.app.app_context():
             for attempt in db.session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == trainee.id,
@@ -173,4 +180,8 @@ def test_baseline_modules_and_the_exam_failed_then_passed_lead_to_the_certificat
     serial = re.search(r"/certificates/([^/]+)$", page.url).group(1)
     page.goto(f"/verify/{serial}")
     assert page.get_by_text("Park Exam").count() >= 1
+
+    staff.goto(f"/trainer/cohorts/{cohort}/gain")
+    assert staff.get_by_role("table").count() == 1
+    problems += check_page(staff, "trainer-gain", screenshots_dir)
     assert not problems, "\n".join(problems)
