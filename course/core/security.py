@@ -95,11 +95,27 @@ def configure_json_logging(app: Flask) -> None:
     app.logger.propagate = False
 
 
-def safe_next(target: str | None) -> str:
-    """A local path to go to after sign-in; anything pointing off the site goes home instead."""
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """A local path to go to after sign-in; anything pointing off the site goes to `default` (home) instead."""
+    fallback = default or url_for("learn.dashboard")
     if not target or "\\" in target:
-        return url_for("learn.dashboard")
+        return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("learn.dashboard")
+        return fallback
     return target
+
+
+def safe_referrer(default: str) -> str:
+    """Back to the page this request came from, under the `safe_next` rule; `default` when it was off-site.
+
+    A browser sends an absolute Referer: one naming this site's own host and scheme is reduced to its path
+    first, so only a page of this site can be returned to.
+    """
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if parts.scheme == request.scheme and parts.netloc == request.host:
+        referrer = parts.path + (f"?{parts.query}" if parts.query else "")
+    else:
+        referrer = "" if parts.scheme or parts.netloc else referrer
+    return safe_next(referrer, default)
