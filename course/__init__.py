@@ -28,6 +28,7 @@ from course.learn.views import bp as learn_bp
 from course.main.views import bp as main_bp
 from course.quiz.views import bp as quiz_bp
 from course.scenarios.views import bp as scenarios_bp
+from course.trainer.invitation_views import bp as invitations_bp
 from course.trainer.report_views import bp as reports_bp
 from course.trainer.views import bp as trainer_bp
 
@@ -64,7 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, scenarios_bp, certificates_bp, certificates_admin_bp,
-                      trainer_bp, reports_bp, admin_bp):
+                      trainer_bp, reports_bp, invitations_bp, admin_bp):
         app.register_blueprint(blueprint)
     register_certifier(app, issue_certificate_if_complete)
     register_i18n(app)

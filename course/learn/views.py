@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from course.core.catalogue import find_lesson, load_live_version
 from course.core.completion import announce_certificate, certify_if_complete
+from course.core.invitations import pending_invitations
 from course.core.progress import course_progress
 from course.core.records import latest_certificate, objective_mastery
 from course.database import writes_on_get
@@ -53,7 +54,7 @@ def dashboard():
     version, progress = live_course()
     certificate = latest_certificate(db.session, current_user)
     return render_template("learn/dashboard.html", version=version, progress=progress, certificate=certificate,
-                           next_step=next_step(progress))
+                           next_step=next_step(progress), invitations=pending_invitations(db.session, current_user))
 
 
 @bp.get("/modules/<slug>")

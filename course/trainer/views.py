@@ -21,7 +21,7 @@ from course.core.access import cohort_for
 from course.core.audit import record_event
 from course.core.catalogue import load_live_version
 from course.core.forms import ConfirmForm
-from course.core.mail import mail_configured, public_link, send_messages, welcome_message
+from course.core.mail import invitation_message, mail_configured, public_link, send_messages, welcome_message
 from course.core.pagination import page_number
 from course.core.password_links import issue_password_link
 from course.core.progress import course_progress
@@ -30,6 +30,7 @@ from course.core.roles import staff_required
 from course.core.settings import academy_name
 from course.database import writes_on_get
 from course.extensions import db
+from course.models import Role
 from course.reports.charts import bar_chart, data_table, line_chart, score_bands
 from course.trainer.exports import csv_lines, csv_response
 from course.trainer.forms import CohortForm, CoTrainerForm, ImportForm, InviteForm
@@ -193,10 +194,12 @@ def set_password_link(emailing: bool):
 
 
 def email_links(outcomes, cohort) -> None:
-    """Send each new account its link; note on each row whether it went."""
+    """Send each new account its link and each invited account its invitation; note on each row whether it went."""
     created = [o for o in outcomes if o.status == "created"]
-    messages = [welcome_message(o.email, o.name, o.set_password_url, academy_name(db.session), cohort.name)
-                for o in created]
+    academy = academy_name(db.session)
+    messages = [welcome_message(o.email, o.name, o.set_password_url, academy, cohort.name) for o in created]
+    messages += [invitation_message(o.email, o.name, public_link(url_for("learn.dashboard")), academy, cohort.name)
+                 for o in outcomes if o.status == "invited"]
     try:
         failed = send_messages(messages)
     except (OSError, smtplib.SMTPException):
@@ -242,6 +245,8 @@ def password_link(cohort_id: int, user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     member = find_member(db.session, cohort, user_id) or abort(404)
+    if not (member.created_account or current_user.has_role(Role.ADMIN)):
+        abort(403, _("Only the cohort that created this account, or an admin, may issue its password links."))
     if member.user.has_password:
         abort(409, _("This trainee has already set a password."))
     token = issue_password_link(db.session, current_user, member.user)
