@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from course.admin.views import bp as admin_bp
 from course.auth.views import bp as auth_bp
@@ -17,7 +18,7 @@ from course.certificates.views import bp as certificates_bp
 from course.cli import register_cli
 from course.config import PROJECT_ROOT, check_production_safety, from_environment
 from course.core.completion import register_certifier
-from course.core.errors import register_error_handlers
+from course.core.errors import database_unavailable, register_error_handlers
 from course.core.i18n import current_language, register_i18n, select_locale
 from course.core.markdown import render_markdown
 from course.core.security import init_security
@@ -95,10 +96,13 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def commit_session(response):
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        try:
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        except (OperationalError, InterfaceError) as error:  # the database went away at the last moment
+            return database_unavailable(error)
         return response
 
     @app.context_processor

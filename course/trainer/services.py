@@ -90,6 +90,9 @@ def join_cohort(session: Session, user: User, cohort: Cohort, now: datetime | No
     if session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
                                                  CohortMember.user_id == user.id)):
         return False
+    # Joins through one link queue on the cohort's row (PostgreSQL; SQLite's POSTs already hold the write lock),
+    # so each counts the members who joined before it and the limit holds under concurrent joins.
+    session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
     if cohort.invite_expires_at is not None and now > cohort.invite_expires_at:
         raise CohortError(_("This invitation has expired. Ask your trainer for a new link."))
     if cohort.member_limit is not None and member_count(session, cohort) >= cohort.member_limit:
