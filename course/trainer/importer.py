@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from course.core.accounts import name_problem
 from course.core.audit import record_event
 from course.core.password_links import new_password_token
 from course.models import UNUSABLE_PASSWORD, Cohort, CohortInvitation, CohortMember, Role, User, utcnow
@@ -48,8 +50,21 @@ def parse_roster(data: bytes) -> list[RowOutcome]:
     except UnicodeDecodeError:
         raise RosterInvalid([RowOutcome(0, "", "", status="error",
                                         message="The file is not UTF-8 text. Save it as 'CSV UTF-8'.")]) from None
+    try:
+        rows = _check_rows(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), or a broken quote
+        raise RosterInvalid([RowOutcome(0, "", "", status="error",
+                                        message=_("The file is not a CSV file we can read: %(reason)s.",
+                                                  reason=str(exc)))]) from None
+    if not rows:
+        raise RosterInvalid([RowOutcome(0, "", "", status="error", message="The file has no rows to import.")])
+    if any(row.status == "error" for row in rows):
+        raise RosterInvalid(rows)
+    return rows
+
+
+def _check_rows(reader) -> list[RowOutcome]:
     rows, seen = [], {}
-    reader = csv.reader(io.StringIO(text, newline=""))
     for number, cells in enumerate(reader, start=1):
         cells = [cell.strip() for cell in cells]
         if not any(cells):
@@ -60,10 +75,6 @@ def parse_roster(data: bytes) -> list[RowOutcome]:
         if len(rows) > MAX_ROWS:
             raise RosterInvalid([RowOutcome(number, "", "", status="error",
                                             message=f"The file has more than {MAX_ROWS} rows; split it.")])
-    if not rows:
-        raise RosterInvalid([RowOutcome(0, "", "", status="error", message="The file has no rows to import.")])
-    if any(row.status == "error" for row in rows):
-        raise RosterInvalid(rows)
     return rows
 
 
@@ -80,6 +91,9 @@ def _check_row(number: int, cells: list[str], seen: dict[str, int]) -> RowOutcom
         return _error(outcome, "Name is missing.")
     if len(outcome.name) > 120 or len(badge) > 40:
         return _error(outcome, "Name (120) or badge number (40 characters) is too long.")
+    problem = name_problem(name) or name_problem(badge)
+    if problem:
+        return _error(outcome, problem)
     if outcome.email in seen:
         return _error(outcome, f"The same email is on row {seen[outcome.email]}.")
     seen[outcome.email] = number
@@ -99,6 +113,17 @@ def import_roster(session: Session, actor: User, cohort: Cohort, rows: list[RowO
     naming an email), and trainer and admin accounts are never enrolled as trainees. Bulk statements keep a
     5,000-row file within one request; the caller's single commit makes it all or nothing.
     """
+    try:
+        with session.begin_nested():
+            return _import_rows(session, actor, cohort, rows, link_for)
+    except IntegrityError:  # another import created one of these accounts, or invited one, at the same moment
+        raise RosterInvalid([RowOutcome(0, "", "", status="error", message=_(
+            "Another import enrolled some of these people at the same moment. Nothing was imported; "
+            "import the file again."))]) from None
+
+
+def _import_rows(session: Session, actor: User, cohort: Cohort, rows: list[RowOutcome],
+                 link_for: Callable[[str], str]) -> list[RowOutcome]:
     emails = [row.email for row in rows]
     existing: dict[str, tuple[int, str]] = {}
     for start in range(0, len(emails), CHUNK):

@@ -165,13 +165,13 @@ def import_members(cohort_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)
     form, outcomes, status = ImportForm(), None, 200
     if form.validate_on_submit():
+        emailing = form.send_email.data and mail_configured()
         try:
-            rows = parse_roster(form.file.data.read())
+            outcomes = import_roster(db.session, current_user, cohort, parse_roster(form.file.data.read()),
+                                     set_password_link(emailing))
         except RosterInvalid as exc:
             outcomes, status = [o for o in exc.outcomes if o.status == "error"], 422
         else:
-            emailing = form.send_email.data and mail_configured()
-            outcomes = import_roster(db.session, current_user, cohort, rows, set_password_link(emailing))
             db.session.commit()  # the import is complete before any email or download starts
             if emailing:
                 email_links(outcomes, cohort)
