@@ -93,7 +93,7 @@ def init_security(app: Flask) -> None:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         user = g.get("_login_user")  # only if the view loaded it: this hook must not touch the database
-        if (user is not None and user.is_authenticated and request.endpoint != "static"
+        if (user is not None and not user.is_anonymous and request.endpoint != "static"  # reads no column
                 and not response.cache_control.public):
             response.headers["Cache-Control"] = "no-store"  # records, attempts, certificates: never kept
         if request.is_secure:
