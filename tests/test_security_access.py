@@ -109,7 +109,7 @@ def test_invited_accounts_get_an_email_when_mail_is_set_up(make_app, make_user, 
     trainer, trainee = make_user(Role.TRAINER), make_user(Role.TRAINEE)
     cohort = make_cohort(trainer, name="Mail cohort")
     post_form(signed_in(app, trainer), f"/trainer/cohorts/{cohort.id}/import",
-              {"file": (io.BytesIO(f"{trainee.email},T\n".encode()), "r.csv"), "output": "page", "send_email": "y"},
+              {"file": (io.BytesIO(f"{trainee.email},T\n".encode()), "r.csv"), "output": "page"},
               content_type="multipart/form-data")
     [message] = FakeSMTP.sent
     assert message["To"] == trainee.email
@@ -135,3 +135,39 @@ def test_only_the_creating_cohort_issues_a_pending_accounts_password_link(app, m
     admin = signed_in(app, make_user(Role.ADMIN))
     page = f"/trainer/cohorts/{mine.id}/trainees/{pending.id}"
     assert post_form(admin, f"{page}/password-link", form_url=page).status_code == 302
+
+
+def test_the_migration_ties_each_pending_account_to_its_first_cohort(tmp_path):
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    from course import create_app
+    from course.config import testing_config
+    from course.extensions import alembic
+    from tests.conftest import FIXTURE_CONTENT
+
+    config = {**testing_config(tmp_path, FIXTURE_CONTENT),
+              "SQLALCHEMY_ENGINES": {"default": f"sqlite:///{tmp_path / 'before-invitations.db'}"}}
+    app = create_app(config)
+    at = datetime(2026, 11, 1, 9, 0)
+    with app.app_context():
+        alembic.upgrade("1795573000")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO users (id, email, name, password_hash, role, active, created_at, session_version, "
+                "failed_logins) VALUES (1, 't@a.example', 'T', 'x', 'trainer', 1, :at, 1, 0), "
+                "(2, 'p@a.example', 'P', '!', 'trainee', 1, :at, 1, 0), (3, 's@a.example', 'S', 'x', 'trainee', 1, "
+                ":at, 1, 0)"), {"at": at})
+            connection.execute(sa.text(
+                "INSERT INTO cohorts (id, name, description, starts_on, created_by_id, created_at, invite_code) "
+                "VALUES (1, 'First', '', '2026-11-01', 1, :at, 'a'), (2, 'Second', '', '2026-11-01', 1, :at, 'b')"),
+                {"at": at})
+            connection.execute(sa.text(
+                "INSERT INTO cohort_members (id, cohort_id, user_id, joined_at) VALUES (1, 1, 2, :at), "
+                "(2, 2, 2, :at), (3, 1, 3, :at)"), {"at": at})
+        alembic.upgrade()
+        with db.engine.connect() as connection:
+            created = connection.execute(sa.text("SELECT id, created_account FROM cohort_members ORDER BY id")).all()
+        db.engine.dispose()
+    assert [(row_id, bool(flag)) for row_id, flag in created] == [(1, True), (2, False), (3, False)]

@@ -173,8 +173,8 @@ def import_members(cohort_id: int):
             outcomes, status = [o for o in exc.outcomes if o.status == "error"], 422
         else:
             db.session.commit()  # the import is complete before any email or download starts
-            if emailing:
-                email_links(outcomes, cohort)
+            if mail_configured():  # invitations always go by email when it is set up; links when asked
+                email_links(outcomes, cohort, send_links=emailing)
             if form.output.data == "csv":
                 header = ["row", "email", "name", "badge_number", "outcome", "message", "set_password_link"]
                 return csv_response(csv_lines(header, ([o.row, o.email, o.name, o.badge_number, o.status, o.message,
@@ -193,13 +193,16 @@ def set_password_link(emailing: bool):
     return lambda token: url_for("auth.set_password", token=token, _external=True)
 
 
-def email_links(outcomes, cohort) -> None:
-    """Send each new account its link and each invited account its invitation; note on each row whether it went."""
-    created = [o for o in outcomes if o.status == "created"]
+def email_links(outcomes, cohort, send_links: bool) -> None:
+    """Send each invited account its invitation and, if `send_links`, each new account its link; note on each
+    new account's row whether it went."""
+    created = [o for o in outcomes if o.status == "created"] if send_links else []
     academy = academy_name(db.session)
     messages = [welcome_message(o.email, o.name, o.set_password_url, academy, cohort.name) for o in created]
     messages += [invitation_message(o.email, o.name, public_link(url_for("learn.dashboard")), academy, cohort.name)
                  for o in outcomes if o.status == "invited"]
+    if not messages:
+        return
     try:
         failed = send_messages(messages)
     except (OSError, smtplib.SMTPException):
