@@ -171,3 +171,15 @@ def test_the_migration_ties_each_pending_account_to_its_first_cohort(tmp_path):
             created = connection.execute(sa.text("SELECT id, created_account FROM cohort_members ORDER BY id")).all()
         db.engine.dispose()
     assert [(row_id, bool(flag)) for row_id, flag in created] == [(1, True), (2, False), (3, False)]
+
+
+def test_the_cohort_page_lists_invited_emails_but_not_their_names(app, make_user, make_cohort):
+    trainer = make_user(Role.TRAINER)
+    invited = make_user(email="quiet@academy.example", name="Private Person")
+    cohort = make_cohort(trainer)
+    client = signed_in(app, trainer)
+    upload(client, cohort.id, "quiet@academy.example,Someone\n")
+    page = client.get(f"/trainer/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "Invited, not yet answered" in page
+    assert "quiet@academy.example" in page
+    assert invited.name not in page

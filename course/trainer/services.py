@@ -132,6 +132,12 @@ def answer_invitation(session: Session, user: User, invitation_id: int, accept: 
     return cohort
 
 
+def invited_emails(session: Session, cohort: Cohort) -> list[str]:
+    """The emails invited to the cohort that have not answered yet (their names stay private until they accept)."""
+    return list(session.scalars(select(User.email).join(CohortInvitation, CohortInvitation.user_id == User.id)
+                                .where(CohortInvitation.cohort_id == cohort.id).order_by(User.email)))
+
+
 def remove_member(session: Session, actor: User, cohort: Cohort, user_id: int) -> bool:
     """Take a trainee out of the cohort. Their progress, attempts and certificates are untouched."""
     removed = session.execute(delete(CohortMember).where(

@@ -43,6 +43,7 @@ from course.trainer.services import (
     cohorts_with_counts,
     create_cohort,
     find_member,
+    invited_emails,
     join_cohort,
     member_count,
     remove_member,
@@ -100,7 +101,8 @@ def cohort(cohort_id: int):
     return render_template("trainer/cohort.html", cohort=cohort, progress=progress, flag=flag, sort=sort,
                            rows=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], matched=len(rows), page=page,
                            pages=pages, filters=FILTERS, totals=progress.module_totals(),
-                           co_trainer_form=CoTrainerForm(), charts=cohort_charts(progress))
+                           co_trainer_form=CoTrainerForm(), charts=cohort_charts(progress),
+                           invited=invited_emails(db.session, cohort))
 
 
 def cohort_charts(progress) -> list[dict]:
