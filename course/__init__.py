@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from course.admin.views import bp as admin_bp
 from course.auth.views import bp as auth_bp
@@ -17,7 +18,7 @@ from course.certificates.views import bp as certificates_bp
 from course.cli import register_cli
 from course.config import PROJECT_ROOT, check_production_safety, from_environment
 from course.core.completion import register_certifier
-from course.core.errors import register_error_handlers
+from course.core.errors import database_unavailable, register_error_handlers
 from course.core.i18n import current_language, register_i18n, select_locale
 from course.core.markdown import render_markdown
 from course.core.security import init_security
@@ -29,6 +30,7 @@ from course.main.views import bp as main_bp
 from course.quiz.exam_views import bp as exam_bp
 from course.quiz.views import bp as quiz_bp
 from course.scenarios.views import bp as scenarios_bp
+from course.trainer.invitation_views import bp as invitations_bp
 from course.trainer.report_views import bp as reports_bp
 from course.trainer.trainee_views import bp as trainees_bp
 from course.trainer.views import bp as trainer_bp
@@ -66,7 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
-                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, admin_bp):
+                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp):
         app.register_blueprint(blueprint)
     register_certifier(app, issue_certificate_if_complete)
     register_i18n(app)
@@ -96,10 +98,13 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def commit_session(response):
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        try:
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        except (OperationalError, InterfaceError) as error:  # the database went away at the last moment
+            return database_unavailable(error)
         return response
 
     @app.context_processor

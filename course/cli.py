@@ -18,7 +18,7 @@ from course.content.checks import check_course
 from course.content.curriculum import render_curriculum
 from course.content.gift_cli import export_gift_command, import_gift
 from course.content.publish import ContentInvalid, sync_content
-from course.core.accounts import AccountError, create_user, find_user_by_email, normalise_email
+from course.core.accounts import AccountError, create_user, find_user_by_email, name_problem, normalise_email
 from course.core.catalogue import load_live_version
 from course.core.passwords import password_problem
 from course.demo import seed_demo_cohort
@@ -101,7 +101,7 @@ def users_create(email: str, name: str, role: str) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    problem = password_problem(password)
+    problem = name_problem(name) or password_problem(password, (email, name))
     if problem:
         raise click.ClickException(problem)
     try:

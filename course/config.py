@@ -81,14 +81,37 @@ def testing_config(tmp_path: Path, content_dir: Path) -> dict:
     }
 
 
+MIN_SECRET_KEY_LENGTH = 24
+# Keys copied from examples and tutorials: anyone could forge a session signed with one of them.
+KNOWN_SECRET_KEYS = frozenset({DEV_SECRET_KEY, "test-secret-key", "changeme", "change-me", "secret", "secret-key",
+                               "your-secret-key", "dev", "development", "please-change-me", "supersecret"})
+
+
+def secret_key_problem(key: object) -> str | None:
+    """Why `key` cannot sign production sessions (missing, a known default, short or repetitive), or None."""
+    if not isinstance(key, str | bytes) or not key:
+        return "it is not set"
+    text = key.decode("latin-1") if isinstance(key, bytes) else key
+    if text.strip().lower() in KNOWN_SECRET_KEYS:
+        return "it is a published default"
+    if len(text) < MIN_SECRET_KEY_LENGTH:
+        return f"it is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    if len(set(text)) < 8:
+        return "it repeats a few characters"
+    return None
+
+
 def check_production_safety(config: dict) -> None:
-    """Refuse to run in production with the development secret key or without a public address."""
+    """Refuse to run in production with a missing, default, short or repetitive secret key, or without a
+    public address."""
     if config.get("ENV_NAME") != "production":
         return
-    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+    problem = secret_key_problem(config.get("SECRET_KEY"))
+    if problem:
         raise RuntimeError(
-            "Refusing to start: DIGNITY_ENV=production needs a SECRET_KEY environment variable "
-            "(a long random string), not the development default."
+            f"Refusing to start: DIGNITY_ENV=production needs a SECRET_KEY environment variable "
+            f"(a long random string, not the development default); {problem}. Make one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
     # Signed credentials, QR codes and verify links name the site; without a fixed address they would
     # take it from the request's Host header, which anyone can set.

@@ -1,7 +1,7 @@
 """scenario runs: choice order shown per step, flags set by choices, passed
 
 Revision ID: 1795574500
-Revises: 1795573000
+Revises: 1795574100
 Create Date: 2026-11-30 09:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '1795574500'
-down_revision: Union[str, Sequence[str], None] = '1795573000'
+down_revision: Union[str, Sequence[str], None] = '1795574100'
 branch_labels: Union[str, Sequence[str], None] = ()
 depends_on: Union[str, Sequence[str], None] = None
 

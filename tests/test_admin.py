@@ -154,3 +154,17 @@ def test_the_audit_log_filters_by_who_what_and_when(app, admin, make_user):
     future = client.get("/admin/audit?since=2999-01-01").get_data(as_text=True)
     assert "Nothing matches." in future
     assert client.get("/admin/audit?since=not-a-date").status_code == 200
+
+
+@pytest.mark.parametrize("action", ["role", "active", "password-link"])
+def test_admin_actions_never_redirect_off_site(app, admin, make_user, action):
+    user = make_user()
+    client = signed_in(app, admin)
+    data = {"role": "trainer"} if action == "role" else {"active": "1"}
+    off_site = post_form(client, f"/admin/users/{user.id}/{action}", data, form_url="/admin/users",
+                         headers={"Referer": "https://evil.example/phish"})
+    assert off_site.status_code == 302
+    assert off_site.headers["Location"] == "/admin/users"
+    same_site = post_form(client, f"/admin/users/{user.id}/{action}", data, form_url="/admin/users",
+                          headers={"Referer": "http://localhost/admin/users?q=test&page=2"})
+    assert same_site.headers["Location"] == "/admin/users?q=test&page=2"

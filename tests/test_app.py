@@ -78,3 +78,12 @@ def test_the_serving_entry_point_exempts_start_up_objects_from_garbage_collectio
     name, frozen = result.stdout.split()
     assert name == "course"
     assert int(frozen) > 50_000
+
+
+@pytest.mark.parametrize("key", ["short-but-set", "test-secret-key", "changeme", "a" * 64, "abababababababababababab"])
+def test_production_refuses_a_short_default_or_repetitive_secret_key(monkeypatch, tmp_path, key):
+    monkeypatch.setenv("DIGNITY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()

@@ -161,3 +161,42 @@ def test_a_get_view_that_writes_without_declaring_it_is_caught_by_the_suite(app,
     assert client.get("/probe/undeclared").status_code == 500
     assert "GET view probe_undeclared writes to the database; declare it with @writes_on_get" in caplog.text
     assert client.get("/probe/declared").status_code == 200
+
+
+def test_a_losing_submit_or_save_never_rewrites_graded_answers(app, make_user):
+    from course.core.questions import get_type
+    from course.models import AttemptItem
+    from course.quiz.grading import score_percent
+
+    user = make_user()
+    clients = signed_in_clients(app, user.email, 10)
+    start = clients[0].post("/modules/basics/quiz/start",
+                            data={"csrf_token": csrf_token(clients[0], "/modules/basics/quiz")})
+    attempt_id = int(re.search(r"/attempts/(\d+)", start.headers["Location"]).group(1))
+    right, wrong = attempt_answers(app, attempt_id), attempt_answers(app, attempt_id, correct=False)
+    posts = [{**(right if i % 2 else wrong), "action": "submit" if i % 3 else "save"} for i in range(10)]
+    by_client = dict(zip(map(id, clients), posts, strict=True))
+    statuses = race(clients, lambda c, t: c.post(f"/attempts/{attempt_id}", data={**by_client[id(c)],
+                                                                                   "csrf_token": t}))
+    assert set(statuses) <= {302, 409}
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        items = db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt_id)).all()
+        stored = score_percent([get_type(i.question.type).grade(i.question.data, i.response) for i in items])
+        assert attempt.status == AttemptStatus.SUBMITTED
+        assert stored == attempt.score  # the answers kept are the answers graded
+
+
+def test_an_invite_links_member_limit_holds_under_concurrent_joins(app, make_user, make_cohort):
+    from course.models import Cohort, CohortMember, Role
+
+    cohort = make_cohort(make_user(Role.TRAINER))
+    with app.app_context():
+        row = db.session.get(Cohort, cohort.id)
+        row.member_limit, code = 3, row.invite_code
+        db.session.commit()
+    clients = [signed_in_clients(app, make_user().email, 1)[0] for _ in range(10)]
+    statuses = race(clients, lambda c, t: c.post(f"/join/{code}", data={"csrf_token": t}))
+    assert sorted(statuses) == [302] * 3 + [409] * 7
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CohortMember.id))) == 3

@@ -11,7 +11,7 @@ import course.quiz.views as quiz_views
 import course.trainer.importer as importer
 from course.extensions import db
 from course.models import AuditEvent, Certificate, CohortMember, PasswordToken, QuizAttempt, Role, User
-from tests.conftest import attempt_answers, post_form, signed_in
+from tests.conftest import attempt_answers, csrf_token, post_form, signed_in
 from tests.test_certificates import complete_module
 
 
@@ -96,3 +96,35 @@ def test_a_failure_during_a_csv_import_after_users_are_inserted_imports_nobody(a
     assert response.status_code == 500
     assert len(calls) == 2
     assert counts(app) == before
+
+
+def _lost_connection(*_args, **_kwargs):
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("COMMIT", {}, ConnectionResetError("server closed the connection unexpectedly"))
+
+
+def test_a_database_lost_during_the_final_commit_answers_503_with_retry_after(app, client, trainee, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    attempt_id, answers = start_quiz(client, app, "basics")
+    token = csrf_token(client, "/modules/basics/quiz")
+    monkeypatch.setattr(Session, "commit", _lost_connection)
+    response = client.post(f"/attempts/{attempt_id}", data={**answers, "csrf_token": token})
+    monkeypatch.undo()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "Nothing you submitted was saved" in response.get_data(as_text=True)
+    assert submitted(app) == []
+
+
+def test_a_database_lost_during_the_final_rollback_answers_503(app, client, trainee, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    monkeypatch.setattr(Session, "rollback", _lost_connection)
+    response = client.get("/attempts/999")  # a 404 ends in a rollback
+    monkeypatch.undo()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert response.headers["X-Frame-Options"] == "DENY"

@@ -7,7 +7,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -183,3 +183,127 @@ def test_uploads_over_the_size_limits_are_refused(fuzz_app, make_user, make_coho
     assert 400 <= response.status_code < 500
     assert "64" in response.get_data(as_text=True) or "too large" in response.get_data(as_text=True).lower()
     assert snapshot(fuzz_app) == before
+
+
+# Every route of the app, as every role: hostile path parameters, query and form values. -------------------------
+
+HOSTILE_PATH = st.one_of(
+    st.sampled_from(["0", "-1", "2147483648", "9" * 30, "9" * 5000, "²", "٣", "\x00", "%00", "..", "a" * 3000,
+                     "<script>alert(1)</script>", "' OR 1=1 --", "\u202eevil", "NaN"]),
+    st.text(min_size=1, max_size=30),
+)
+# Field names no page shows, but a forged request may send.
+EXTRA_FIELDS = ["value", "answer", "action", "page", "active", "role", "choice", "step", "q1", "q1-0", "q99",
+                "credential_text", "language", "next", "output", "send_email", "member_limit", "regenerate"]
+
+
+def _route_world(app, make_user, make_cohort) -> tuple[dict, dict]:
+    """The form fuzz world, plus the rest of what a route can name: a lesson, a content version, an invitation."""
+    clients, ids = _world(app, make_user, make_cohort)
+    with app.app_context():
+        from course.models import Cohort, CohortInvitation, ContentVersion, User  # noqa: PLC0415
+        trainer = db.session.scalar(select(User).where(User.role == "trainer"))
+        cohort = db.session.get(Cohort, ids["cohort"])
+        invitee = db.session.scalar(select(User).where(User.role == "trainee", User.id != ids["trainee"]))
+        invitation = CohortInvitation(cohort_id=cohort.id, user_id=invitee.id, invited_by_id=trainer.id)
+        db.session.add(invitation)
+        db.session.commit()
+        version = db.session.scalar(select(ContentVersion))
+        ids.update(code=cohort.invite_code, version=version.id, content_hash=version.content_hash,
+                   invitation=invitation.id)
+    return clients, ids
+
+
+def _valid_args(ids: dict) -> dict:
+    return {"cohort_id": ids["cohort"], "attempt_id": ids["attempt"], "run_id": ids["run"], "user_id": ids["trainee"],
+            "serial": ids["serial"], "token": ids["token"], "code": ids["code"], "version_id": ids["version"],
+            "invitation_id": ids["invitation"], "slug": "basics", "lesson_slug": "first", "file_format": "json",
+            "filename": "css/site.css", "content_hash": ids["content_hash"], "kid": "no-such-key", "number": 0}
+
+
+def _url(rule, args: dict) -> str:
+    url = rule.rule
+    for name in rule.arguments:
+        url = re.sub(r"<[^>]*\b" + name + ">", quote(str(args[name]), safe=""), url)
+    return url
+
+
+def _routes(app) -> list[tuple]:
+    """Every (rule, method) of the app; signing out last, so the role keeps its session for the rest."""
+    pairs = [(rule, method) for rule in app.url_map.iter_rules()
+             for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return sorted(pairs, key=lambda pair: (pair[0].endpoint == "auth.logout", pair[0].rule, pair[1]))
+
+
+def _integrity_problems(app) -> list:
+    with app.app_context(), db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            checked = connection.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+            return [c for c in checked if c != "ok"] + connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        return connection.exec_driver_sql("SELECT conname FROM pg_constraint WHERE NOT convalidated").all()
+
+
+def _acceptable(response) -> bool:
+    """No 5xx, except the documented 503, which always says when to retry."""
+    return response.status_code < 500 or (response.status_code == 503 and "Retry-After" in response.headers)
+
+
+# Values that broke routes before (F4), tried on every path parameter and every form field of every route.
+KNOWN_BAD = ["2147483648", "9" * 30, "9" * 5000, "²", "\x00", "a" * 3000]
+
+
+def _send(client, token: str, method: str, url: str, fields: dict, query: dict):
+    if method == "GET":
+        response = client.get(url, query_string=query)
+    else:
+        pairs = [("csrf_token", token)] + [(name, _as_bytes(one)) for name, value in fields.items()
+                                           for one in (value if isinstance(value, list) else
+                                                       [] if value is None else [value])]
+        response = client.post(url, query_string=query, data=urlencode(pairs),
+                               content_type="application/x-www-form-urlencoded")
+    response.close()  # a streamed export is closed as a browser would
+    return response
+
+
+def _known_bad_requests(rule, method: str, names: list[str], valid: dict):
+    """(url, fields, query) for each known-bad value in each path parameter, then in every field and `page`."""
+    for name in rule.arguments:
+        for bad in KNOWN_BAD:
+            yield _url(rule, {**valid, name: bad}), {}, {}
+    for bad in KNOWN_BAD:
+        yield _url(rule, valid), dict.fromkeys(names + EXTRA_FIELDS, bad), {"page": bad}
+
+
+def _route_check(client, token: str, rule, method: str, names: list[str], valid: dict, role: str):
+    """A Hypothesis test sending random hostile path parameters, a page number and form fields to one route."""
+
+    @settings(max_examples=3, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                     HealthCheck.data_too_large])
+    @given(args=st.fixed_dictionaries({name: st.one_of(st.just(valid[name]), HOSTILE_PATH) for name in rule.arguments}),
+           fields=st.dictionaries(st.sampled_from(names + EXTRA_FIELDS), FIELD, max_size=6),
+           page_arg=st.one_of(st.none(), HOSTILE))
+    def check(args, fields, page_arg):
+        url = _url(rule, args)
+        response = _send(client, token, method, url, fields, {} if page_arg is None else {"page": _as_bytes(page_arg)})
+        assert _acceptable(response), (role, method, url[:200], response.status_code)
+
+    return check
+
+
+@pytest.mark.parametrize("role", ["visitor", "trainee", "trainer", "admin"])
+def test_no_route_answers_hostile_input_with_a_5xx(fuzz_app, make_user, make_cohort, role):
+    clients, ids = _route_world(fuzz_app, make_user, make_cohort)
+    client, valid = clients[role], _valid_args(ids)
+    token = csrf_token(client, "/login" if role == "visitor" else "/account")
+    for rule, method in _routes(fuzz_app):
+        page = client.get(_url(rule, valid)) if "GET" in rule.methods and rule.endpoint != "static" else None
+        html = page.get_data(as_text=True) if page is not None and page.mimetype == "text/html" else ""
+        if page is not None:
+            page.close()
+        names = sorted(set(NAME.findall(html)) - {"csrf_token"})
+        for url, fields, query in _known_bad_requests(rule, method, names, valid):
+            response = _send(client, token, method, url, fields, query)
+            assert _acceptable(response), (role, method, url[:200], response.status_code)
+        _route_check(client, token, rule, method, names, valid, role)()
+    assert _integrity_problems(fuzz_app) == []

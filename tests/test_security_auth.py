@@ -266,3 +266,33 @@ def test_forgot_password_sends_at_most_three_links_an_hour_to_one_account(mail_a
         db.session.commit()
     post_form(mail_app.test_client(), "/forgot-password", {"email": user.email})
     assert len(FakeSMTP.sent) == 4
+
+
+def _links(app, user_id: int, count: int, purpose: str = "set") -> list[str]:
+    tokens = []
+    with app.app_context():
+        for _ in range(count):
+            token, row = new_password_token(user_id, purpose)
+            db.session.add(row)
+            tokens.append(token)
+        db.session.commit()
+    return tokens
+
+
+def test_using_one_password_link_spends_every_other_link_of_the_account(app, make_user, client):
+    user = make_user()
+    first, second = _links(app, user.id, 2, "reset")
+    assert post_form(client, f"/set-password/{first}", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+                     ).status_code == 302
+    assert app.test_client().get(f"/set-password/{second}").status_code == 404
+
+
+def test_changing_the_password_spends_links_issued_before(app, make_user, client, auth):
+    user = make_user()
+    (issued,) = _links(app, user.id, 1, "reset")
+    auth.login(user.email)
+    assert post_form(client, "/account", {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+                     ).status_code == 302
+    assert app.test_client().get(f"/set-password/{issued}").status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(PasswordToken.used_at).where(PasswordToken.user_id == user.id)) is not None

@@ -144,7 +144,7 @@ def upload(client, cohort_id, text, output="page", encoding="utf-8"):
     return post_form(client, url, data, content_type="multipart/form-data")
 
 
-def test_csv_import_adds_existing_accounts_and_creates_new_ones(app, make_user, trainer, make_cohort):
+def test_csv_import_invites_existing_accounts_and_creates_new_ones(app, make_user, trainer, make_cohort):
     existing = make_user(email="kim@academy.example", name="Kim Existing")
     cohort = make_cohort(trainer)
     roster = ("email,name,badge_number\nkim@academy.example,Kim Existing,\n"
@@ -152,7 +152,15 @@ def test_csv_import_adds_existing_accounts_and_creates_new_ones(app, make_user, 
     response = upload(signed_in(app, trainer), cohort.id, roster)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Imported 3 rows: 2 new accounts, 1 existing accounts added" in html
+    assert "Imported 3 rows: 2 new accounts, 1 existing accounts invited" in html
+    with app.app_context():
+        assert existing.id not in set(db.session.scalars(select(CohortMember.user_id)))
+    # The existing account joins only when its owner accepts the invitation on their dashboard.
+    kim = signed_in(app, existing)
+    dashboard = kim.get("/").get_data(as_text=True)
+    assert "You are invited to join Spring intake" in dashboard
+    action = re.search(r'action="(/invitations/\d+)"', dashboard).group(1)
+    assert post_form(kim, action, {"answer": "accept"}, form_url="/").status_code == 302
     links = re.findall(r"http://localhost/set-password/[\w-]+", html)
     assert len(links) == 2
     with app.app_context():

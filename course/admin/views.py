@@ -24,6 +24,7 @@ from course.core.forms import ConfirmForm
 from course.core.pagination import page_number
 from course.core.password_links import issue_password_link
 from course.core.roles import admin_required
+from course.core.security import safe_referrer
 from course.core.settings import save_settings, stored_settings
 from course.extensions import db
 from course.models import ContentVersion, Role, User
@@ -48,6 +49,11 @@ def users():
                            q=q, role=role, roles=[r.value for r in Role], form=ConfirmForm())
 
 
+def back_to_users():
+    """Back to the page the admin came from, if it is on this site; the user list otherwise."""
+    return redirect(safe_referrer(url_for("admin.users")))
+
+
 def _user(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
 
@@ -63,7 +69,7 @@ def set_role(user_id: int):
             flash(_("%(name)s is now %(role)s.", name=user.name, role=user.role), "success")
     except AdminError as exc:
         flash(str(exc), "warning")
-    return redirect(request.referrer or url_for("admin.users"))
+    return back_to_users()
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -78,7 +84,7 @@ def toggle_active(user_id: int):
                   else _("%(name)s is deactivated. Their records are kept.", name=user.name), "success")
     except AdminError as exc:
         flash(str(exc), "warning")
-    return redirect(request.referrer or url_for("admin.users"))
+    return back_to_users()
 
 
 @bp.post("/users/<int:user_id>/password-link")
@@ -90,7 +96,7 @@ def password_link(user_id: int):
     token = issue_password_link(db.session, current_user, user, days=2)
     flash(_("Password link for %(name)s (works once, for 48 hours; copy it now): %(link)s", name=user.name,
             link=url_for("auth.set_password", token=token, _external=True)), "success")
-    return redirect(request.referrer or url_for("admin.users"))
+    return back_to_users()
 
 
 @bp.get("/content")

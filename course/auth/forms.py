@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from course.core.accounts import find_user_by_email
+from course.core.accounts import find_user_by_email, name_problem
 from course.core.forms import confirm_password_field, new_password_field
 from course.core.passwords import MAX_PASSWORD_LENGTH
 from course.extensions import db
@@ -33,6 +33,9 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("Create account"))
 
     def validate_name(self, field) -> None:
+        problem = name_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
         field.data = " ".join(field.data.split())
         if not field.data:
             raise ValidationError(_l("Enter your name."))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from course.auth.lockout import clear_lockout, is_locked, record_failure
 from course.core.accounts import DUMMY_HASH, find_user_by_email, hash_password, needs_rehash, verify_password
 from course.core.audit import record_event
+from course.core.password_links import spend_password_links
 from course.models import PasswordToken, User, utcnow
 
 
@@ -61,9 +62,11 @@ def end_sessions(session: Session, user: User) -> None:
 def set_new_password(session: Session, user: User, password: str, via: str | None = None) -> User:
     """Give `user` a new password (from a link `via` its purpose, or changed on the account page).
 
-    Every other session of the account stops working, and any sign-in pause is lifted. Audited; flushes.
+    Every other session of the account stops working, every unused password link of it is spent, and any
+    sign-in pause is lifted. Audited; flushes.
     """
     user.password_hash = hash_password(password)
+    spend_password_links(session, user.id)
     end_sessions(session, user)
     clear_lockout(user)
     if via is None:

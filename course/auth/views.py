@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from course.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, SetPasswordForm
 from course.auth.services import authenticate, end_sessions, recent_resets, set_new_password, user_for_session
-from course.core.accounts import check_password, create_user, find_user_by_email
+from course.core.accounts import AccountError, check_password, create_user, find_user_by_email
 from course.core.i18n import chosen_language, remember_locale, visitor_choice
 from course.core.mail import mail_configured, send_reset_link
 from course.core.password_links import find_usable_token, new_password_token, use_token
@@ -51,7 +51,11 @@ def register():
         return redirect(url_for("learn.dashboard"))
     form = RegisterForm()
     if form.validate_on_submit():
-        user = create_user(db.session, email=form.email.data, name=form.name.data, password=form.password.data)
+        try:
+            user = create_user(db.session, email=form.email.data, name=form.name.data, password=form.password.data)
+        except AccountError as exc:  # registered at the same moment by another request
+            form.email.errors.append(str(exc))
+            return render_template("auth/register.html", form=form), 409
         start_session(user, language=chosen_language())  # the language they registered in
         flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
         return redirect(url_for("learn.dashboard"))
@@ -121,11 +125,12 @@ def set_password(token: str):
     row = find_usable_token(db.session, token)
     if row is None:
         abort(404, _("This link has expired or was already used. Ask your trainer or an admin for a new one."))
-    form = SetPasswordForm()
+    user, form = db.session.get(User, row.user_id), SetPasswordForm()
+    form.context_words = (user.email, user.name)
     if form.validate_on_submit():
         if not use_token(db.session, row):
             abort(409, _("This link was just used. Sign in with the password you set."))
-        user = set_new_password(db.session, db.session.get(User, row.user_id), form.password.data, via=row.purpose)
+        user = set_new_password(db.session, user, form.password.data, via=row.purpose)
         start_session(user)
         flash(_("Your password is set. Welcome, %(name)s.", name=user.name), "success")
         return redirect(url_for("learn.dashboard"))
@@ -137,6 +142,7 @@ def set_password(token: str):
 @auth_limit
 def account():
     form = ChangePasswordForm()
+    form.context_words = (current_user.email, current_user.name)
     if form.validate_on_submit():
         if check_password(current_user, form.current.data):
             user = set_new_password(db.session, current_user._get_current_object(), form.password.data)

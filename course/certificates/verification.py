@@ -60,7 +60,7 @@ def read_presented(text: str) -> tuple[str, dict | None]:
     if text.startswith("{"):
         try:
             document = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
             raise CredentialUnreadable(UNREADABLE) from exc
         proof = document.get("proof") if isinstance(document, dict) else None
         token = proof.get("jwt") if isinstance(proof, dict) and proof.get("type") == LEGACY_PROOF_TYPE else None
@@ -86,7 +86,7 @@ def _verified_claims(token: str, keys: KeyStore) -> dict:
     """The JWT's claims if its signature is one of ours. Raises CredentialUnreadable with the reason."""
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.DecodeError as exc:
+    except (jwt.DecodeError, RecursionError) as exc:
         raise CredentialUnreadable(UNREADABLE) from exc
     if header.get("alg") != ALGORITHM:
         raise CredentialUnreadable(_("The credential is signed with %(alg)s, not %(expected)s: "

@@ -37,7 +37,11 @@ def _yaml_items(questions: list[dict]) -> str:
 @with_appcontext
 def import_gift(gift_file: str, slug: str, objective: str | None, source: str | None) -> None:
     """Add the questions in a Moodle GIFT file to a module's quiz.yaml (checked; nothing half-written)."""
-    result = parse_gift(Path(gift_file).read_text(encoding="utf-8"), objective, source)
+    try:
+        text = Path(gift_file).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{gift_file} is not UTF-8 text (byte {exc.start}); save it as UTF-8.") from None
+    result = parse_gift(text, objective, source)
     for line, reason in result.problems:
         click.echo(f"{gift_file}:{line}: {reason}", err=True)
     if result.problems:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from course.models import Role, User
@@ -16,6 +19,20 @@ _HASHER = PasswordHasher()
 _FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 # Checked against when an email is unknown, so sign-in takes as long either way.
 DUMMY_HASH = _HASHER.hash("dummy-password-for-timing")
+
+
+# Bidirectional embeddings, overrides and isolates, and the invisible marks: a name printed on a certificate
+# or a public verify page must read as it is stored ("Kim" must not display as something else).
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp"})  # controls, surrogates, unassigned, breaks
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with `name` as a person's name, in the reader's language, or None (the one rule for forms,
+    imports and the command line): no control, bidirectional-override or line-break characters."""
+    if any(ch in BIDI_CONTROLS or unicodedata.category(ch) in REFUSED_CATEGORIES for ch in name):
+        return _("Names may not contain control characters or text-direction overrides.")
+    return None
 
 
 class AccountError(ValueError):
@@ -48,8 +65,11 @@ def create_user(session: Session, *, email: str, name: str, password: str,
         raise AccountError(_("An account with that email already exists."))
     user = User(email=normalise_email(email), name=name.strip(), password_hash=hash_password(password),
                 role=Role(role).value)
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():  # another request may take the email between the check and the insert
+            session.add(user)
+    except IntegrityError:
+        raise AccountError(_("An account with that email already exists.")) from None
     return user
 
 

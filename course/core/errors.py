@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -26,11 +26,22 @@ MESSAGES = {
 
 
 def render_error(code: int, message: str | None = None):
-    """The error page for `code`, with `message` or the standard one."""
+    """The error page for `code`, with `message` or the standard one (the 503 page if the layout cannot load)."""
     text = message or MESSAGES.get(code, MESSAGES[500])()
     if request.accept_mimetypes.best == "application/json":
         return {"error": text, "status": code}, code
-    return render_template("errors/error.html", code=code, message=text), code
+    try:
+        return render_template("errors/error.html", code=code, message=text), code
+    except (OperationalError, InterfaceError) as error:  # the layout reads settings from the database
+        return database_unavailable(error)
+
+
+def database_unavailable(error: Exception):
+    """The documented 503 (with Retry-After) for a database that cannot be reached; whatever was begun is undone."""
+    with contextlib.suppress(Exception):  # the connection may be gone: nothing to undo then
+        db.session.rollback()
+    current_app.logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
+    return make_response(unavailable_response())
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -38,27 +49,27 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        db.session.rollback()
+        with contextlib.suppress(OperationalError, InterfaceError):  # undone with the connection anyway
+            db.session.rollback()
         return render_error(400, _("Your form expired or was sent from another site. "
                                    "Please reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code and error.code >= 500:
-            db.session.rollback()
+            with contextlib.suppress(OperationalError, InterfaceError):  # undone with the connection anyway
+                db.session.rollback()
         return render_error(error.code or 500, error.description if _custom(error) else None)
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    def database_unavailable(error: Exception):
-        with contextlib.suppress(Exception):  # the connection may be gone: nothing to undo then
-            db.session.rollback()
-        app.logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
-        return unavailable_response()
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(InterfaceError, database_unavailable)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except (OperationalError, InterfaceError) as lost:
+            return database_unavailable(lost)
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(500)
 

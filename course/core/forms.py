@@ -15,8 +15,13 @@ class ConfirmForm(FlaskForm):
 
 
 def password_rule(form, field) -> None:
-    """The password rule (`password_problem`) as a form validator."""
-    problem = password_problem(field.data or "")
+    """The password rule (`password_problem`) as a form validator.
+
+    The account's own words come from the form's `email` and `name` fields, and from `form.context_words`,
+    which a view sets when the account already exists (a password link, the account page).
+    """
+    context = [f.data for key in ("email", "name") if (f := form._fields.get(key)) and isinstance(f.data, str)]
+    problem = password_problem(field.data or "", [*context, *getattr(form, "context_words", ())])
     if problem:
         raise ValidationError(problem)
 

@@ -68,3 +68,12 @@ def welcome_message(to: str, name: str, link: str, academy: str, cohort: str) ->
             f"digital sex crimes.\nOpen this link to choose your password and sign in; it works once, for 14 days:\n\n"
             f"{link}\n")
     return compose(to, f"{academy}: your training account", body)
+
+
+def invitation_message(to: str, name: str, link: str, academy: str, cohort: str) -> EmailMessage:
+    """The email an existing account receives when a trainer invites it to a cohort: it joins only by accepting."""
+    body = (f"Hello {name},\n\nA trainer at {academy} has invited you to join {cohort}. If you accept, the cohort's "
+            f"trainers will see your progress, quiz results, scenario runs and certificates.\n"
+            f"Sign in to accept or decline the invitation on your dashboard:\n\n{link}\n\n"
+            "If you do not expect this invitation, decline it: nothing is shared until you accept.\n")
+    return compose(to, f"{academy}: invitation to join {cohort}", body)

@@ -47,6 +47,14 @@ def use_token(session: Session, row: PasswordToken, now: datetime | None = None)
     return used == 1
 
 
+def spend_password_links(session: Session, user_id: int, now: datetime | None = None) -> int:
+    """Mark every unused link of the user used: a password set or changed ends all the others."""
+    return session.execute(
+        update(PasswordToken).where(PasswordToken.user_id == user_id, PasswordToken.used_at.is_(None))
+        .values(used_at=now or utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def issue_password_link(session: Session, actor: User, user: User, days: int = SET_PASSWORD_DAYS) -> str:
     """Give `user` a one-time link (set, or reset if they have a password), audited; returns the token."""
     token, row = new_password_token(user.id, "reset" if user.has_password else "set", actor, days=days)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -26,13 +27,29 @@ def is_common_password(password: str) -> bool:
     return password.strip().lower() in common_passwords()
 
 
-def password_problem(password: str) -> str | None:
+def _folded(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def is_context_word(password: str, context: Iterable[str]) -> bool:
+    """Whether `password` is one of the account's own words (its email, the email's name part, the person's
+    name), ignoring case and spaces: the context-specific words NIST SP 800-63B asks services to refuse."""
+    words = set()
+    for word in context:
+        if word:
+            words.update({_folded(word), _folded(word.partition("@")[0]) if "@" in word else _folded(word)})
+    return _folded(password) in words - {""}
+
+
+def password_problem(password: str, context: Iterable[str] = ()) -> str | None:
     """What is wrong with `password` as a new password, in the reader's language, or None: the one rule for
-    every place a password is chosen (forms and the command line)."""
+    every place a password is chosen (forms and the command line). `context`: the account's email and name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
         return _("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
     if is_common_password(password):
         return _("This password is too common and easy to guess. Choose another.")
+    if is_context_word(password, context):
+        return _("Do not use your email address or your name as your password. Choose something else.")
     return None

@@ -9,9 +9,12 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
-from flask import Flask, g, has_request_context, request, url_for
+from flask import Flask, abort, g, has_request_context, request, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 # No inline script or style anywhere: every script, style sheet, image and font comes from this site.
 CONTENT_SECURITY_POLICY = (
@@ -32,6 +35,34 @@ PROXY_SETTINGS = {"PROXY_FIX_X_FOR": "x_for", "PROXY_FIX_X_PROTO": "x_proto", "P
                   "PROXY_FIX_X_PREFIX": "x_prefix"}
 
 
+DATABASE_INT_MAX = 2**31 - 1  # an INTEGER column on PostgreSQL; larger ids cannot exist
+
+
+class DatabaseIntegerConverter(IntegerConverter):
+    """`<int:…>` in a route: a number an id column can hold; a longer one matches no route (404), not a 500."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - Werkzeug's argument name
+        kwargs.setdefault("max", DATABASE_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def _has_nul(values: MultiDict) -> bool:
+    return any("\x00" in (key or "") or any("\x00" in (value or "") for value in values.getlist(key))
+               for key in values)
+
+
+def refuse_nul_characters() -> None:
+    """Refuse a NUL in the path, query or form (400): no text the site stores may hold one.
+
+    PostgreSQL cannot store it in text at all, and on SQLite it would cut names short when printed.
+    """
+    if "\x00" in request.path or _has_nul(request.args):
+        abort(400, _("The request contains a NUL character, which is never valid here."))
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data") and _has_nul(request.form):
+        abort(400, _("The request contains a NUL character, which is never valid here."))
+
+
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     """Session cookies are `Secure` whenever the request came over HTTPS, even if not configured so."""
 
@@ -45,6 +76,8 @@ def init_security(app: Flask) -> None:
     if any(proxies.values()):
         app.wsgi_app = ProxyFix(app.wsgi_app, **proxies)
     app.session_interface = HttpsAwareSessionInterface()
+    app.url_map.converters["int"] = DatabaseIntegerConverter
+    app.before_request(refuse_nul_characters)
     json_logs = app.config.get("LOG_FORMAT") == "json"
     if json_logs:
         configure_json_logging(app)
@@ -59,6 +92,10 @@ def init_security(app: Flask) -> None:
     def add_security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        user = g.get("_login_user")  # only if the view loaded it: this hook must not touch the database
+        if (user is not None and not user.is_anonymous and request.endpoint != "static"  # reads no column
+                and not response.cache_control.public):
+            response.headers["Cache-Control"] = "no-store"  # records, attempts, certificates: never kept
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request_id := g.get("request_id"):
@@ -95,11 +132,27 @@ def configure_json_logging(app: Flask) -> None:
     app.logger.propagate = False
 
 
-def safe_next(target: str | None) -> str:
-    """A local path to go to after sign-in; anything pointing off the site goes home instead."""
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """A local path to go to after sign-in; anything pointing off the site goes to `default` (home) instead."""
+    fallback = default or url_for("learn.dashboard")
     if not target or "\\" in target:
-        return url_for("learn.dashboard")
+        return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("learn.dashboard")
+        return fallback
     return target
+
+
+def safe_referrer(default: str) -> str:
+    """Back to the page this request came from, under the `safe_next` rule; `default` when it was off-site.
+
+    A browser sends an absolute Referer: one naming this site's own host and scheme is reduced to its path
+    first, so only a page of this site can be returned to.
+    """
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if parts.scheme == request.scheme and parts.netloc == request.host:
+        referrer = parts.path + (f"?{parts.query}" if parts.query else "")
+    else:
+        referrer = "" if parts.scheme or parts.netloc else referrer
+    return safe_next(referrer, default)

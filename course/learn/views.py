@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from course.core.catalogue import find_lesson, load_live_version
 from course.core.completion import announce_certificate, certify_if_complete
 from course.core.exams import pretest_attempt, pretest_offered
+from course.core.invitations import pending_invitations
 from course.core.progress import course_progress
 from course.core.records import latest_certificate, objective_mastery
 from course.database import writes_on_get
@@ -56,7 +57,8 @@ def dashboard():
     baseline = (version.exam_settings and not progress.started
                 and pretest_offered(version, False, pretest_attempt(db.session, current_user)))
     return render_template("learn/dashboard.html", version=version, progress=progress, certificate=certificate,
-                           next_step=next_step(progress), baseline=baseline)
+                           next_step=next_step(progress), baseline=baseline,
+                           invitations=pending_invitations(db.session, current_user))
 
 
 @bp.get("/modules/<slug>")

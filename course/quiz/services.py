@@ -101,13 +101,22 @@ def insert_attempt(session: Session, attempt: QuizAttempt, user: User) -> QuizAt
     return attempt
 
 
-def load_attempt(session: Session, attempt_id: int) -> QuizAttempt | None:
-    """An attempt with its items, questions and module, in a constant number of queries."""
-    return session.scalar(
-        select(QuizAttempt).where(QuizAttempt.id == attempt_id)
-        .options(selectinload(QuizAttempt.items).selectinload(AttemptItem.question).selectinload(Question.module),
-                 selectinload(QuizAttempt.module).selectinload(Module.lessons))
-    )
+class AttemptClosed(Exception):
+    """Another request graded the attempt first: whatever this request changed must be rolled back."""
+
+
+def load_attempt(session: Session, attempt_id: int, lock: bool = False) -> QuizAttempt | None:
+    """An attempt with its items, questions and module, in a constant number of queries.
+
+    `lock=True` (every POST to an attempt) takes the attempt's row lock first (`SELECT … FOR UPDATE`; SQLite's
+    POSTs already hold the write lock), so a save or submit racing a submission waits, then sees it graded.
+    """
+    query = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
+    if lock:
+        query = query.with_for_update(of=QuizAttempt).execution_options(populate_existing=True)
+    return session.scalar(query.options(
+        selectinload(QuizAttempt.items).selectinload(AttemptItem.question).selectinload(Question.module),
+        selectinload(QuizAttempt.module).selectinload(Module.lessons)))
 
 
 def page_items(attempt: QuizAttempt, page: int, per_page: int) -> list[AttemptItem]:
@@ -191,7 +200,8 @@ def submit_attempt(session: Session, attempt: QuizAttempt, form, items: list[Att
     problems = save_responses(attempt, form, items, now)
     if problems:
         return problems
-    grade_attempt(session, attempt, now)
+    if not grade_attempt(session, attempt, now):
+        raise AttemptClosed
     return {}
 
 

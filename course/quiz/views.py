@@ -19,6 +19,7 @@ from course.quiz.forms import AttemptForm, StartAttemptForm
 from course.quiz.practice import NothingToPractise, recent_practice_rounds, start_practice_round
 from course.quiz.review import missed_objectives, review, shows_correct_answers
 from course.quiz.services import (
+    AttemptClosed,
     QuizUnavailable,
     attempts_used,
     field_name,
@@ -35,9 +36,9 @@ bp = Blueprint("quiz", __name__)
 PRACTICE_PAGE_SIZE = 5  # practice rounds, the final exam and the baseline check: questions a page
 
 
-def own_attempt(attempt_id: int) -> QuizAttempt:
+def own_attempt(attempt_id: int, lock: bool = False) -> QuizAttempt:
     """The current user's attempt, or 404: other people's attempts do not exist for them."""
-    attempt = load_attempt(db.session, attempt_id)
+    attempt = load_attempt(db.session, attempt_id, lock)
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
@@ -123,7 +124,7 @@ def attempt(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>")
 @login_required
 def answer(attempt_id: int):
-    attempt, form = own_attempt(attempt_id), AttemptForm()
+    attempt, form = own_attempt(attempt_id, lock=True), AttemptForm()  # locked, then its state re-checked
     closed = closed_attempt(attempt, posted=True)
     if closed:
         return closed
@@ -135,6 +136,10 @@ def answer(attempt_id: int):
                                   submit=form.choice() == "submit")
     except ResponseError as exc:
         abort(400, str(exc))
+    except AttemptClosed:  # graded by another request meanwhile: keep its answers, not this request's
+        db.session.rollback()
+        return result_page(own_attempt(attempt_id), notice=_("This attempt was already submitted; nothing was "
+                                                               "changed."), status=409)
     if problems:
         return attempt_page(attempt, page, problems)
     if attempt.is_submitted:

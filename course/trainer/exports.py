@@ -97,5 +97,5 @@ def csv_response(lines, filename: str) -> Response:
         finally:
             session.close()
 
-    return Response(stream_with_context(stream()), mimetype="text/csv; charset=utf-8",
+    return Response(stream_with_context(stream()), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

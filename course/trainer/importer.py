@@ -8,12 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from course.core.accounts import name_problem
 from course.core.audit import record_event
 from course.core.password_links import new_password_token
-from course.models import UNUSABLE_PASSWORD, Cohort, CohortMember, Role, User
+from course.models import UNUSABLE_PASSWORD, Cohort, CohortInvitation, CohortMember, Role, User, utcnow
 
 MAX_ROWS = 10_000
 CHUNK = 500  # keeps IN (...) lists a sensible size on every database
@@ -35,7 +38,7 @@ class RowOutcome:
     email: str
     name: str
     badge_number: str = ""
-    status: str = "ok"  # error | created | added | already_member
+    status: str = "ok"  # error | created | invited | already_invited | already_member | staff
     message: str = ""
     set_password_url: str = ""
 
@@ -47,8 +50,21 @@ def parse_roster(data: bytes) -> list[RowOutcome]:
     except UnicodeDecodeError:
         raise RosterInvalid([RowOutcome(0, "", "", status="error",
                                         message="The file is not UTF-8 text. Save it as 'CSV UTF-8'.")]) from None
+    try:
+        rows = _check_rows(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), or a broken quote
+        raise RosterInvalid([RowOutcome(0, "", "", status="error",
+                                        message=_("The file is not a CSV file we can read: %(reason)s.",
+                                                  reason=str(exc)))]) from None
+    if not rows:
+        raise RosterInvalid([RowOutcome(0, "", "", status="error", message="The file has no rows to import.")])
+    if any(row.status == "error" for row in rows):
+        raise RosterInvalid(rows)
+    return rows
+
+
+def _check_rows(reader) -> list[RowOutcome]:
     rows, seen = [], {}
-    reader = csv.reader(io.StringIO(text, newline=""))
     for number, cells in enumerate(reader, start=1):
         cells = [cell.strip() for cell in cells]
         if not any(cells):
@@ -59,10 +75,6 @@ def parse_roster(data: bytes) -> list[RowOutcome]:
         if len(rows) > MAX_ROWS:
             raise RosterInvalid([RowOutcome(number, "", "", status="error",
                                             message=f"The file has more than {MAX_ROWS} rows; split it.")])
-    if not rows:
-        raise RosterInvalid([RowOutcome(0, "", "", status="error", message="The file has no rows to import.")])
-    if any(row.status == "error" for row in rows):
-        raise RosterInvalid(rows)
     return rows
 
 
@@ -79,6 +91,9 @@ def _check_row(number: int, cells: list[str], seen: dict[str, int]) -> RowOutcom
         return _error(outcome, "Name is missing.")
     if len(outcome.name) > 120 or len(badge) > 40:
         return _error(outcome, "Name (120) or badge number (40 characters) is too long.")
+    problem = name_problem(name) or name_problem(badge)
+    if problem:
+        return _error(outcome, problem)
     if outcome.email in seen:
         return _error(outcome, f"The same email is on row {seen[outcome.email]}.")
     seen[outcome.email] = number
@@ -92,45 +107,73 @@ def _error(outcome: RowOutcome, message: str) -> RowOutcome:
 
 def import_roster(session: Session, actor: User, cohort: Cohort, rows: list[RowOutcome],
                   link_for: Callable[[str], str]) -> list[RowOutcome]:
-    """Enrol every row: existing accounts are added, new ones created with a set-password link.
+    """Enrol every row: new accounts are created in the cohort with a set-password link; existing ones are invited.
 
-    Bulk statements keep a 5,000-row file within one request; the caller's single commit makes it
-    all or nothing.
+    An existing account joins only when its owner accepts (a trainer must not gain sight of a record by
+    naming an email), and trainer and admin accounts are never enrolled as trainees. Bulk statements keep a
+    5,000-row file within one request; the caller's single commit makes it all or nothing.
     """
+    try:
+        with session.begin_nested():
+            return _import_rows(session, actor, cohort, rows, link_for)
+    except IntegrityError:  # another import created one of these accounts, or invited one, at the same moment
+        raise RosterInvalid([RowOutcome(0, "", "", status="error", message=_(
+            "Another import enrolled some of these people at the same moment. Nothing was imported; "
+            "import the file again."))]) from None
+
+
+def _import_rows(session: Session, actor: User, cohort: Cohort, rows: list[RowOutcome],
+                 link_for: Callable[[str], str]) -> list[RowOutcome]:
     emails = [row.email for row in rows]
-    existing: dict[str, int] = {}
+    existing: dict[str, tuple[int, str]] = {}
     for start in range(0, len(emails), CHUNK):
         chunk = emails[start:start + CHUNK]
-        existing.update(session.execute(select(User.email, User.id).where(User.email.in_(chunk))).all())
+        existing.update((email, (user_id, role)) for email, user_id, role in session.execute(
+            select(User.email, User.id, User.role).where(User.email.in_(chunk))).all())
     members = set(session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)))
+    invited = set(session.scalars(select(CohortInvitation.user_id).where(CohortInvitation.cohort_id == cohort.id)))
     new_rows = [row for row in rows if row.email not in existing]
     if new_rows:
-        created = session.execute(insert(User).returning(User.id, User.email), [
-            {"email": row.email, "name": row.name, "badge_number": row.badge_number or None,
-             "password_hash": UNUSABLE_PASSWORD, "role": Role.TRAINEE.value} for row in new_rows
-        ]).all()
-        ids = dict((email, user_id) for user_id, email in created)
-        tokens = []
-        for row in new_rows:
-            token, token_row = new_password_token(ids[row.email], "set", actor)
-            tokens.append(token_row)
-            row.status, row.set_password_url = "created", link_for(token)
-            row.message = "New account; send them the set-password link."
-            existing[row.email] = ids[row.email]
-        session.add_all(tokens)
-    joining = []
+        _create_accounts(session, actor, cohort, new_rows, link_for)
+    invitations = []
     for row in rows:
-        user_id = existing[row.email]
-        if user_id in members:
-            row.status, row.message = "already_member", "Already in this cohort."
+        if row.status == "created":
             continue
-        if row.status != "created":
-            row.status, row.message = "added", "Existing account added."
-        members.add(user_id)
-        joining.append({"cohort_id": cohort.id, "user_id": user_id})
-    if joining:
-        session.execute(insert(CohortMember), joining)
-    counts = {status: sum(r.status == status for r in rows) for status in ("created", "added", "already_member")}
+        user_id, role = existing[row.email]
+        if user_id in members:
+            row.status, row.message = "already_member", _("Already in this cohort.")
+        elif role != Role.TRAINEE.value:
+            row.status, row.message = "staff", _("A trainer or admin account: staff are not enrolled as trainees.")
+        elif user_id in invited:
+            row.status, row.message = "already_invited", _("Existing account, already invited.")
+        else:
+            row.status, row.message = "invited", _("Existing account: invited; they join when they accept.")
+            invited.add(user_id)
+            invitations.append({"cohort_id": cohort.id, "user_id": user_id, "invited_by_id": actor.id,
+                                "created_at": utcnow()})
+    if invitations:
+        session.execute(insert(CohortInvitation), invitations)
+    counts = {status: sum(r.status == status for r in rows)
+              for status in ("created", "invited", "already_invited", "already_member", "staff")}
     record_event(session, actor, "cohort.bulk_import", "cohort", cohort.id, rows=len(rows), **counts)
     session.flush()
     return rows
+
+
+def _create_accounts(session: Session, actor: User, cohort: Cohort, rows: list[RowOutcome],
+                     link_for: Callable[[str], str]) -> None:
+    """New accounts, members of `cohort` (which created them), each with a set-password link."""
+    created = session.execute(insert(User).returning(User.id, User.email), [
+        {"email": row.email, "name": row.name, "badge_number": row.badge_number or None,
+         "password_hash": UNUSABLE_PASSWORD, "role": Role.TRAINEE.value} for row in rows
+    ]).all()
+    ids = {email: user_id for user_id, email in created}
+    tokens = []
+    for row in rows:
+        token, token_row = new_password_token(ids[row.email], "set", actor)
+        tokens.append(token_row)
+        row.status, row.set_password_url = "created", link_for(token)
+        row.message = _("New account; send them the set-password link.")
+    session.add_all(tokens)
+    session.execute(insert(CohortMember), [{"cohort_id": cohort.id, "user_id": ids[row.email],
+                                            "created_account": True, "joined_at": utcnow()} for row in rows])

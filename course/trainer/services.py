@@ -13,7 +13,17 @@ from sqlalchemy.orm import Session
 from course.core.access import visible_cohorts
 from course.core.accounts import find_user_by_email
 from course.core.audit import record_event
-from course.models import Cohort, CohortMember, CohortTrainer, QuizAttempt, Role, ScenarioRun, User, utcnow
+from course.models import (
+    Cohort,
+    CohortInvitation,
+    CohortMember,
+    CohortTrainer,
+    QuizAttempt,
+    Role,
+    ScenarioRun,
+    User,
+    utcnow,
+)
 
 
 class CohortError(ValueError):
@@ -75,9 +85,14 @@ def cohort_by_invite(session: Session, code: str) -> Cohort | None:
 def join_cohort(session: Session, user: User, cohort: Cohort, now: datetime | None = None) -> bool:
     """Add `user` to the cohort through its invite link. False if they were already a member."""
     now = now or utcnow()
+    if not user.has_role(Role.TRAINEE):
+        raise CohortError(_("Trainer and admin accounts cannot join a cohort as trainees."))
     if session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
                                                  CohortMember.user_id == user.id)):
         return False
+    # Joins through one link queue on the cohort's row (PostgreSQL; SQLite's POSTs already hold the write lock),
+    # so each counts the members who joined before it and the limit holds under concurrent joins.
+    session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
     if cohort.invite_expires_at is not None and now > cohort.invite_expires_at:
         raise CohortError(_("This invitation has expired. Ask your trainer for a new link."))
     if cohort.member_limit is not None and member_count(session, cohort) >= cohort.member_limit:
@@ -89,6 +104,38 @@ def join_cohort(session: Session, user: User, cohort: Cohort, now: datetime | No
         return False
     record_event(session, user, "cohort.member_joined", "cohort", cohort.id, user_id=user.id, via="invite")
     return True
+
+
+def answer_invitation(session: Session, user: User, invitation_id: int, accept: bool) -> Cohort | None:
+    """Accept (join) or decline the user's own invitation; None if there is no such invitation any more."""
+    invitation = session.scalar(select(CohortInvitation).where(CohortInvitation.id == invitation_id,
+                                                               CohortInvitation.user_id == user.id))
+    if invitation is None:
+        return None
+    cohort = invitation.cohort
+    taken = session.execute(delete(CohortInvitation).where(CohortInvitation.id == invitation.id)
+                            .execution_options(synchronize_session=False)).rowcount
+    session.expunge(invitation)
+    if not taken:  # answered in another tab at the same moment
+        return cohort
+    if not accept:
+        record_event(session, user, "cohort.invitation_declined", "cohort", cohort.id, user_id=user.id)
+        return cohort
+    if not user.has_role(Role.TRAINEE):
+        raise CohortError(_("Trainer and admin accounts cannot join a cohort as trainees."))
+    try:
+        with session.begin_nested():
+            session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, joined_at=utcnow()))
+    except IntegrityError:  # already a member (joined through the invite link meanwhile)
+        return cohort
+    record_event(session, user, "cohort.member_joined", "cohort", cohort.id, user_id=user.id, via="invitation")
+    return cohort
+
+
+def invited_emails(session: Session, cohort: Cohort) -> list[str]:
+    """The emails invited to the cohort that have not answered yet (their names stay private until they accept)."""
+    return list(session.scalars(select(User.email).join(CohortInvitation, CohortInvitation.user_id == User.id)
+                                .where(CohortInvitation.cohort_id == cohort.id).order_by(User.email)))
 
 
 def remove_member(session: Session, actor: User, cohort: Cohort, user_id: int) -> bool:

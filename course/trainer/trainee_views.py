@@ -17,6 +17,7 @@ from course.core.records import certificate_history, objective_mastery
 from course.core.roles import staff_required
 from course.database import writes_on_get
 from course.extensions import db
+from course.models import Role
 from course.trainer.forms import ExamUnlockForm
 from course.trainer.services import find_member, remove_member, trainee_activity
 
@@ -81,6 +82,8 @@ def password_link(cohort_id: int, user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     member = find_member(db.session, cohort, user_id) or abort(404)
+    if not (member.created_account or current_user.has_role(Role.ADMIN)):
+        abort(403, _("Only the cohort that created this account, or an admin, may issue its password links."))
     if member.user.has_password:
         abort(409, _("This trainee has already set a password."))
     token = issue_password_link(db.session, current_user, member.user)

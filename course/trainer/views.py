@@ -21,7 +21,7 @@ from course.core.access import cohort_for
 from course.core.audit import record_event
 from course.core.catalogue import load_live_version
 from course.core.forms import ConfirmForm
-from course.core.mail import mail_configured, public_link, send_messages, welcome_message
+from course.core.mail import invitation_message, mail_configured, public_link, send_messages, welcome_message
 from course.core.pagination import page_number
 from course.core.roles import staff_required
 from course.core.settings import academy_name
@@ -37,6 +37,7 @@ from course.trainer.services import (
     cohort_by_invite,
     cohorts_with_counts,
     create_cohort,
+    invited_emails,
     join_cohort,
     member_count,
     update_invite,
@@ -92,7 +93,8 @@ def cohort(cohort_id: int):
     return render_template("trainer/cohort.html", cohort=cohort, progress=progress, flag=flag, sort=sort,
                            rows=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], matched=len(rows), page=page,
                            pages=pages, filters=FILTERS, totals=progress.module_totals(),
-                           co_trainer_form=CoTrainerForm(), charts=cohort_charts(progress))
+                           co_trainer_form=CoTrainerForm(), charts=cohort_charts(progress),
+                           invited=invited_emails(db.session, cohort))
 
 
 def cohort_charts(progress) -> list[dict]:
@@ -157,16 +159,16 @@ def import_members(cohort_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)
     form, outcomes, status = ImportForm(), None, 200
     if form.validate_on_submit():
+        emailing = form.send_email.data and mail_configured()
         try:
-            rows = parse_roster(form.file.data.read())
+            outcomes = import_roster(db.session, current_user, cohort, parse_roster(form.file.data.read()),
+                                     set_password_link(emailing))
         except RosterInvalid as exc:
             outcomes, status = [o for o in exc.outcomes if o.status == "error"], 422
         else:
-            emailing = form.send_email.data and mail_configured()
-            outcomes = import_roster(db.session, current_user, cohort, rows, set_password_link(emailing))
             db.session.commit()  # the import is complete before any email or download starts
-            if emailing:
-                email_links(outcomes, cohort)
+            if mail_configured():  # invitations always go by email when it is set up; links when asked
+                email_links(outcomes, cohort, send_links=emailing)
             if form.output.data == "csv":
                 header = ["row", "email", "name", "badge_number", "outcome", "message", "set_password_link"]
                 return csv_response(csv_lines(header, ([o.row, o.email, o.name, o.badge_number, o.status, o.message,
@@ -185,11 +187,16 @@ def set_password_link(emailing: bool):
     return lambda token: url_for("auth.set_password", token=token, _external=True)
 
 
-def email_links(outcomes, cohort) -> None:
-    """Send each new account its link; note on each row whether it went."""
-    created = [o for o in outcomes if o.status == "created"]
-    messages = [welcome_message(o.email, o.name, o.set_password_url, academy_name(db.session), cohort.name)
-                for o in created]
+def email_links(outcomes, cohort, send_links: bool) -> None:
+    """Send each invited account its invitation and, if `send_links`, each new account its link; note on each
+    new account's row whether it went."""
+    created = [o for o in outcomes if o.status == "created"] if send_links else []
+    academy = academy_name(db.session)
+    messages = [welcome_message(o.email, o.name, o.set_password_url, academy, cohort.name) for o in created]
+    messages += [invitation_message(o.email, o.name, public_link(url_for("learn.dashboard")), academy, cohort.name)
+                 for o in outcomes if o.status == "invited"]
+    if not messages:
+        return
     try:
         failed = send_messages(messages)
     except (OSError, smtplib.SMTPException):

@@ -126,11 +126,16 @@ def get_type(name: str) -> type[QuestionType]:
     return REGISTRY[name]
 
 
+def is_position(value: str) -> bool:
+    """Whether a form value is a plain position number: ASCII digits only (not "²"), and short."""
+    return value.isascii() and value.isdigit() and len(value) <= 4
+
+
 def displayed_to_authored(values: list[str], choice_order: list[int]) -> list[int]:
     """Map displayed positions (form values) back to authored indexes, rejecting forgeries."""
     chosen: list[int] = []
     for value in values:
-        if not value.isdigit() or int(value) >= len(choice_order):
+        if not is_position(value) or int(value) >= len(choice_order):
             raise ResponseError(_l("That answer is not one of the choices shown."))
         index = choice_order[int(value)]
         if index in chosen:

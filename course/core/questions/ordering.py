@@ -8,7 +8,7 @@ from typing import Literal
 from flask_babel import lazy_gettext as _l
 from pydantic import field_validator
 
-from course.core.questions.base import QuestionSpec, QuestionType, ResponseError, register
+from course.core.questions.base import QuestionSpec, QuestionType, ResponseError, is_position, register
 
 
 class OrderingSpec(QuestionSpec):
@@ -47,7 +47,7 @@ class Ordering(QuestionType):
         if all(v == "" for v in values):
             return None
         count = len(choice_order)
-        if len(values) != count or any(not v.isdigit() for v in values):
+        if len(values) != count or any(not is_position(v) for v in values):
             raise ResponseError(_l("Give every item a position; this answer was not saved."))
         positions = [int(v) for v in values]
         if sorted(positions) != list(range(1, count + 1)):
