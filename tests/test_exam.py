@@ -406,3 +406,30 @@ def test_a_start_clicked_in_several_tabs_at_once_opens_one_exam_attempt(app, mak
     assert len(exam_attempts(app)) == 1
     assert len(set(locations)) == 1  # every tab lands in the same attempt
     assert locations[0].startswith("/attempts/")
+
+
+def test_a_certificate_is_renewed_by_passing_the_exam_again(app, make_user):
+    from course.models import utcnow
+
+    user = make_user()
+    client = signed_in(app, user)
+    complete_course(client, app)
+    take_exam(client, app, correct=True)
+    with app.app_context():  # the certificate reaches its renewal window; the exam passed long before it
+        [certificate] = db.session.scalars(select(Certificate)).all()
+        certificate.renewal_due_at = utcnow() - timedelta(days=3)
+        db.session.commit()
+    shift_back(app, 24 * 10)
+    intro = client.get("/exam").get_data(as_text=True)
+    assert "Pass the final exam again to renew it" in intro
+    assert "Start the final exam" in intro
+    assert "Pass the final exam again" in client.get("/certificates/renewal").get_data(as_text=True)
+    take_exam(client, app, correct=False)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Certificate.id))) == 1  # a failed attempt renews nothing
+    shift_back(app, 25)  # past the cooldown, still inside the renewal window
+    take_exam(client, app, correct=True)
+    with app.app_context():
+        certificates = db.session.scalars(select(Certificate).order_by(Certificate.sequence)).all()
+        assert [c.sequence for c in certificates] == [1, 2]
+        assert certificates[0].superseded_by_id == certificates[1].id

@@ -74,13 +74,21 @@ def fresh_passes(session: Session, user: User, since: datetime, module_slugs: li
     return result
 
 
+def passed_exam_since(session: Session, user: User, since: datetime) -> bool:
+    """Whether `user` passed the final exam in an attempt started at or after `since` (one query)."""
+    return bool(session.scalar(select(func.count(QuizAttempt.id)).where(
+        QuizAttempt.user_id == user.id, QuizAttempt.purpose == AttemptPurpose.EXAM,
+        QuizAttempt.passed.is_(True), QuizAttempt.started_at >= since)))
+
+
 def issue_certificate_if_complete(session: Session, user: User, progress: CourseProgress,
                                   terms: CertificateTerms | None = None, now: datetime | None = None
                                   ) -> Certificate | None:
     """Issue the first certificate when the course is complete, or a renewal when one is earned.
 
-    A renewal needs a passed quiz attempt for every module of the live course, submitted after the
-    renewal window of the latest certificate opened; it supersedes that certificate. A revoked
+    A renewal needs, from the moment the latest certificate's renewal window opened, the final exam passed
+    again when the course has one, or else a passed quiz for every module of the live course; it supersedes
+    that certificate. A revoked
     certificate is never renewed automatically: an admin decided, and only an admin can undo it.
     Safe under races: the (user, sequence) unique constraint lets only one request issue.
     """
@@ -93,10 +101,15 @@ def issue_certificate_if_complete(session: Session, user: User, progress: Course
     else:
         if not previous.renewal_due(now):
             return None
-        passes = fresh_passes(session, user, previous.renewal_due_at, [m.module.slug for m in progress.modules])
-        if not progress.modules or len(passes) < len(progress.modules):
-            return None
-        scores = {slug: fresh.best_score for slug, fresh in passes.items()}
+        if progress.version.exam_settings:
+            if not passed_exam_since(session, user, previous.renewal_due_at):
+                return None
+            scores = {m.module.slug: m.quiz.best_score for m in progress.modules}
+        else:
+            passes = fresh_passes(session, user, previous.renewal_due_at, [m.module.slug for m in progress.modules])
+            if not progress.modules or len(passes) < len(progress.modules):
+                return None
+            scores = {slug: fresh.best_score for slug, fresh in passes.items()}
     terms = terms or certificate_terms(session, progress.version)
     certificate = build_certificate(user, progress.version, scores, terms, now,
                                     sequence=previous.sequence + 1 if previous else 1)

@@ -87,7 +87,9 @@ def _attachment(data: bytes, mimetype: str, filename: str):
 def mine():
     """The trainee's certificate history, newest first, with any renewal notice."""
     certificates = certificate_history(db.session, current_user)
-    return render_template("certificates/mine.html", certificates=certificates, now=utcnow())
+    version = load_live_version(db.session)
+    return render_template("certificates/mine.html", certificates=certificates, now=utcnow(),
+                           renew_by_exam=bool(version and version.exam_settings))
 
 
 @bp.get("/certificates/renewal")
@@ -100,7 +102,7 @@ def renewal():
         return redirect(url_for("certificates.mine"))
     passes = fresh_passes(db.session, current_user, certificate.renewal_due_at, [m.slug for m in version.modules])
     return render_template("certificates/renewal.html", certificate=certificate, modules=version.modules,
-                           passes=passes, now=utcnow())
+                           passes=passes, now=utcnow(), renew_by_exam=bool(version.exam_settings))
 
 
 @bp.get("/certificates/<serial>")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
+from course.core.records import latest_certificate
 from course.models import AttemptPurpose, ContentVersion, ExamUnlock, QuizAttempt, User, utcnow
 
 EXAM_SLUG, PRETEST_SLUG = AttemptPurpose.EXAM_SLUG, AttemptPurpose.PRETEST_SLUG
@@ -25,15 +26,18 @@ class ExamStatus:
     attempts: list[QuizAttempt]  # every exam attempt, oldest first
     unlocked_at: datetime | None = None  # the latest unlock; attempts before it no longer count
     now: datetime = field(default_factory=utcnow)
+    since: datetime | None = None  # a renewal window's opening: only attempts from then on count
 
     @property
     def counted(self) -> list[QuizAttempt]:
-        """The attempts that count against the limit: those started since the latest unlock."""
-        return [a for a in self.attempts if self.unlocked_at is None or a.started_at >= self.unlocked_at]
+        """The attempts that count against the limit: those started since the latest unlock (and renewal)."""
+        starts = [moment for moment in (self.unlocked_at, self.since) if moment is not None]
+        return [a for a in self.attempts if not starts or a.started_at >= max(starts)]
 
     @property
     def passed(self) -> bool:
-        return any(a.passed for a in self.attempts)
+        """Passed at all, or, during a renewal, passed again since the renewal window opened."""
+        return any(a.passed for a in self.attempts if self.since is None or a.started_at >= self.since)
 
     @property
     def open_attempt(self) -> QuizAttempt | None:
@@ -58,14 +62,26 @@ class ExamStatus:
         return ready if ready > self.now else None
 
 
-def exam_status(session: Session, user: User, version: ContentVersion, now: datetime | None = None) -> ExamStatus:
-    """The trainee's exam attempts and latest unlock (two queries)."""
+def renewal_opened_at(session: Session, user: User, now: datetime | None = None) -> datetime | None:
+    """When the renewal window of the trainee's latest certificate opened, if renewal is due now (else None).
+
+    A renewal is earned by passing the final exam again from that moment (see the certificates' renewal rule).
+    """
+    certificate = latest_certificate(session, user)
+    if certificate is None or not certificate.renewal_due(now or utcnow()):
+        return None
+    return certificate.renewal_due_at
+
+
+def exam_status(session: Session, user: User, version: ContentVersion, now: datetime | None = None,
+                since: datetime | None = None) -> ExamStatus:
+    """The trainee's exam attempts and latest unlock (two queries); `since`: a renewal window's opening."""
     attempts = list(session.scalars(select(QuizAttempt).where(
         QuizAttempt.user_id == user.id, QuizAttempt.module_slug == EXAM_SLUG).order_by(QuizAttempt.number)))
     unlocked_at = session.scalar(select(func.max(ExamUnlock.unlocked_at)).where(ExamUnlock.user_id == user.id))
     if unlocked_at is not None and unlocked_at.tzinfo is None:  # aggregates bypass the column type on SQLite
         unlocked_at = unlocked_at.replace(tzinfo=utcnow().tzinfo)
-    return ExamStatus(version.exam_settings, attempts, unlocked_at, now or utcnow())
+    return ExamStatus(version.exam_settings, attempts, unlocked_at, now or utcnow(), since)
 
 
 def unlock_exam(session: Session, actor: User, user: User, reason: str) -> ExamUnlock:

@@ -55,15 +55,19 @@ def stratified_draw(by_objective: dict[str, list[Question]], objectives: list[st
     return drawn
 
 
-def start_exam(session: Session, user: User, version: ContentVersion, now: datetime | None = None) -> QuizAttempt:
-    """Resume the open exam attempt, or draw a fresh one if the limits allow it. Raises QuizUnavailable."""
+def start_exam(session: Session, user: User, version: ContentVersion, now: datetime | None = None,
+               since: datetime | None = None) -> QuizAttempt:
+    """Resume the open exam attempt, or draw a fresh one if the limits allow it. Raises QuizUnavailable.
+
+    `since`: during a renewal, when its window opened (earlier passes and attempts do not count then).
+    """
     now = now or utcnow()
-    status = exam_status(session, user, version, now)
+    status = exam_status(session, user, version, now, since)
     existing = status.open_attempt
     if existing is not None and not finalize_if_overdue(session, existing, now):
         return existing
     if existing is not None:
-        status = exam_status(session, user, version, now)
+        status = exam_status(session, user, version, now, since)
     check_can_start_exam(status)
     settings, rng = version.exam_settings, random.SystemRandom()
     limit = settings.get("time_limit_minutes")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from course.core.catalogue import load_live_version
-from course.core.exams import exam_status
+from course.core.exams import exam_status, renewal_opened_at
 from course.core.progress import course_progress
 from course.database import writes_on_get
 from course.extensions import db
@@ -42,7 +42,8 @@ def exam_page(error: str | None = None, status: int = 200):
     """The exam's intro: rules, content note, attempts so far, and the last attempt's objective feedback."""
     version = course_with_exam()
     progress = course_progress(db.session, current_user, version)
-    exam = exam_status(db.session, current_user, version)
+    renewing = renewal_opened_at(db.session, current_user)
+    exam = exam_status(db.session, current_user, version, since=renewing)
     if error is None and not exam.passed:
         try:
             check_can_start_exam(exam)
@@ -51,7 +52,8 @@ def exam_page(error: str | None = None, status: int = 200):
     submitted = [a for a in exam.attempts if a.is_submitted]
     feedback = objective_results(submitted[-1], version) if submitted and not exam.passed else []
     return render_template("quiz/exam_intro.html", version=version, settings=version.exam_settings, exam=exam,
-                           progress=progress, feedback=feedback, error=error, form=StartAttemptForm()), status
+                           progress=progress, feedback=feedback, error=error, form=StartAttemptForm(),
+                           renewing=renewing), status
 
 
 @bp.get("/exam")
@@ -70,7 +72,7 @@ def start():
     if not course_progress(db.session, current_user, version).modules_complete:
         return exam_page(error=_("Complete every module first; the final exam comes last."), status=409)
     try:
-        attempt = start_exam(db.session, current_user, version)
+        attempt = start_exam(db.session, current_user, version, since=renewal_opened_at(db.session, current_user))
     except QuizUnavailable as exc:
         return exam_page(error=str(exc), status=409)
     db.session.flush()
@@ -114,6 +116,7 @@ def assessment_result_page(attempt: QuizAttempt, notice: str | None = None, stat
     """The result of an exam or baseline attempt: score, and how each objective went; never the keys."""
     version = load_live_version(db.session)
     results = sorted(objective_results(attempt, version), key=lambda r: (r.secure, r.share))
-    exam = exam_status(db.session, current_user, version) if attempt.is_exam and version is not None else None
+    since = renewal_opened_at(db.session, current_user)
+    exam = exam_status(db.session, current_user, version, since=since) if attempt.is_exam and version else None
     return render_template("quiz/exam_result.html", attempt=attempt, results=results, exam=exam,
                            notice=notice), status

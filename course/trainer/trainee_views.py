@@ -9,7 +9,7 @@ from flask_login import current_user
 from course.core.access import cohort_for
 from course.core.audit import record_event
 from course.core.catalogue import load_live_version
-from course.core.exams import exam_status, unlock_exam
+from course.core.exams import exam_status, renewal_opened_at, unlock_exam
 from course.core.forms import ConfirmForm
 from course.core.password_links import issue_password_link
 from course.core.progress import course_progress
@@ -44,7 +44,8 @@ def trainee_page(cohort, member, version, unlock_form: ExamUnlockForm | None = N
                            progress=course_progress(db.session, user, version), attempts=attempts, runs=runs,
                            mastery=objective_mastery(db.session, user),
                            certificates=certificate_history(db.session, user),
-                           exam=exam_status(db.session, user, version) if version.exam_settings else None,
+                           exam=exam_status(db.session, user, version, since=renewal_opened_at(db.session, user))
+                           if version.exam_settings else None,
                            unlock_form=unlock_form or ExamUnlockForm()), status
 
 
