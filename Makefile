@@ -39,7 +39,7 @@ check: $(VENV)/.installed
 
 # Interface strings: extract from course/ and templates/, merge into each language, compile (docs/translating.md).
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project Dignity --no-wrap -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.*' --project Dignity --no-wrap -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-wrap
 	$(BIN)/pybabel compile --statistics -d translations
 

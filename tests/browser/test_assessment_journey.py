@@ -174,6 +174,7 @@ def test_baseline_modules_and_the_exam_failed_then_passed_lead_to_the_certificat
     page.get_by_role("button", name="Start the final exam").click()
     answer_and_submit(page, questions, right=True)
     assert page.get_by_role("heading", name="You passed the final exam").count() == 1
+    result_path = page.url.removeprefix(live_server.url)
 
     page.goto("/")
     page.get_by_role("link", name="View certificate").click()
@@ -184,4 +185,15 @@ def test_baseline_modules_and_the_exam_failed_then_passed_lead_to_the_certificat
     staff.goto(f"/trainer/cohorts/{cohort}/gain")
     assert staff.get_by_role("table").count() == 1
     problems += check_page(staff, "trainer-gain", screenshots_dir)
+
+    # The same pages in Korean: served in Korean, and just as accessible.
+    korean = new_context(trainee, lang="ko").new_page()
+    for name, path in (("exam-intro-ko", "/exam"), ("exam-result-ko", result_path), ("baseline-ko", "/baseline")):
+        korean.goto(path)
+        assert korean.evaluate("document.documentElement.lang") == "ko", name
+        problems += check_page(korean, name, screenshots_dir)
+    korean_staff = new_context(trainer, lang="ko").new_page()
+    korean_staff.goto(f"/trainer/cohorts/{cohort}/gain")
+    assert korean_staff.get_by_role("heading", name=re.compile("학습 향상도")).count() == 1
+    problems += check_page(korean_staff, "trainer-gain-ko", screenshots_dir)
     assert not problems, "\n".join(problems)
