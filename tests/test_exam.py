@@ -433,3 +433,34 @@ def test_a_certificate_is_renewed_by_passing_the_exam_again(app, make_user):
         certificates = db.session.scalars(select(Certificate).order_by(Certificate.sequence)).all()
         assert [c.sequence for c in certificates] == [1, 2]
         assert certificates[0].superseded_by_id == certificates[1].id
+
+
+def test_the_exam_pages_run_the_same_queries_after_one_attempt_or_several(app, make_user, count_queries):
+    """Neither the exam page nor the trainer's gain page does work per attempt or per trainee."""
+    def exam_page_queries(client) -> int:
+        with count_queries() as statements:
+            assert client.get("/exam").status_code == 200
+        return len(statements)
+
+    one, both = signed_in(app, make_user()), signed_in(app, make_user())
+    for client in (one, both):
+        complete_course(client, app)
+    take_exam(one, app, correct=False)
+    take_exam(both, app, correct=False)
+    shift_back(app, 25)
+    take_exam(both, app, correct=False)  # both attempts used
+    assert exam_page_queries(one) == exam_page_queries(both)
+
+
+def test_the_gain_page_runs_the_same_queries_for_one_trainee_or_many(app, make_user, make_cohort, count_queries):
+    trainer = make_user(Role.TRAINER)
+    small = make_cohort(trainer, [make_user()], name="Small")
+    large = make_cohort(trainer, [make_user() for _ in range(6)], name="Large")
+    staff = signed_in(app, trainer)
+
+    def gain_queries(cohort) -> int:
+        with count_queries() as statements:
+            assert staff.get(f"/trainer/cohorts/{cohort.id}/gain").status_code == 200
+        return len(statements)
+
+    assert gain_queries(small) == gain_queries(large)
