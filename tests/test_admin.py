@@ -168,3 +168,39 @@ def test_admin_actions_never_redirect_off_site(app, admin, make_user, action):
     same_site = post_form(client, f"/admin/users/{user.id}/{action}", data, form_url="/admin/users",
                           headers={"Referer": "http://localhost/admin/users?q=test&page=2"})
     assert same_site.headers["Location"] == "/admin/users?q=test&page=2"
+
+
+def test_a_rollback_survives_content_sync_until_the_admin_follows_new_content(app, admin):
+    from datetime import UTC, datetime
+
+    runner = app.test_cli_runner()
+    client = signed_in(app, admin)
+    with app.app_context():
+        current = db.session.scalar(select(ContentVersion).where(ContentVersion.is_live))
+        older = ContentVersion(content_hash="b" * 64, title="Older course", is_live=False,
+                               synced_at=datetime(2026, 1, 5, tzinfo=UTC))
+        db.session.add(older)
+        db.session.commit()
+        current_id, older_id = current.id, older.id
+    post_form(client, f"/admin/content/{older_id}/activate", form_url="/admin/content")
+    [activated] = events(app, "content.activated")
+    assert activated.details == {"pinned": True}
+
+    result = runner.invoke(args=["content", "sync"])  # what `make run` does on every start
+    assert result.exit_code == 0
+    assert "not made live: an admin pinned version bbbbbbbbbb" in result.output
+    with app.app_context():
+        assert db.session.get(ContentVersion, older_id).is_live
+        assert not db.session.get(ContentVersion, current_id).is_live
+    page = client.get("/admin/content").get_data(as_text=True)
+    assert "(pinned)" in page
+    assert "Follow new content automatically" in page
+    assert f"Make the newest version ({current.short_hash}) live" in page
+
+    post_form(client, "/admin/content/follow", form_url="/admin/content")
+    [unpinned] = events(app, "content.unpinned")
+    assert unpinned.actor_id == admin.id
+    assert "made live" in runner.invoke(args=["content", "sync"]).output
+    with app.app_context():
+        assert db.session.get(ContentVersion, current_id).is_live
+    assert "(pinned)" not in client.get("/admin/content").get_data(as_text=True)

@@ -25,7 +25,7 @@ from course.core.pagination import page_number
 from course.core.password_links import issue_password_link
 from course.core.roles import admin_required
 from course.core.security import safe_referrer
-from course.core.settings import save_settings, stored_settings
+from course.core.settings import pinned_version, save_settings, stored_settings, unpin_version
 from course.extensions import db
 from course.models import ContentVersion, Role, User
 
@@ -102,7 +102,8 @@ def password_link(user_id: int):
 @bp.get("/content")
 @admin_required
 def content():
-    return render_template("admin/content.html", versions=content_versions(db.session), form=ConfirmForm())
+    return render_template("admin/content.html", versions=content_versions(db.session), form=ConfirmForm(),
+                           pinned=pinned_version(db.session))
 
 
 @bp.post("/content/<int:version_id>/activate")
@@ -112,7 +113,19 @@ def activate(version_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if activate_version(db.session, current_user, version):
-        flash(_("Content version %(v)s is live.", v=version.short_hash), "success")
+        flash(_("Content version %(v)s is live and pinned: content sync will not replace it.",
+                v=version.short_hash), "success")
+    return redirect(url_for("admin.content"))
+
+
+@bp.post("/content/follow")
+@admin_required
+def follow_new_content():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if unpin_version(db.session, current_user):
+        flash(_("The live version is no longer pinned: the next content sync makes the content in modules/ live."),
+              "success")
     return redirect(url_for("admin.content"))
 
 
