@@ -89,6 +89,8 @@ def seed_site(server) -> Site:
     ]
     site.pages["admin"] = [
         ("admin-index", "/admin/"), ("users", "/admin/users"), ("settings", "/admin/settings"),
+        ("confirm-role", f"/admin/users/{late.id}/role?role=trainer"),
+        ("confirm-active", f"/admin/users/{late.id}/active"),
         ("audit", "/admin/audit"), ("content-versions", "/admin/content"), ("all-items", "/admin/items"),
         ("certificate-admin", "/admin/certificates"), ("certificate-admin-detail", f"/admin/certificates/{serial}"),
         ("certificate-any", f"/certificates/{serial}"), ("glossary", "/glossary"),
