@@ -88,6 +88,10 @@ def _sync() -> None:
                                    "('flask --app app content check').") from exc
     db.session.commit()
     state = "published" if result.created else ("made live" if result.activated else "already live")
+    if result.pinned is not None:
+        state = ("published, not made live" if result.created else "not made live") + (
+            f": an admin pinned version {result.pinned.short_hash} (Admin > Content: follow new content"
+            " automatically)")
     click.echo(f"Content version {result.version.short_hash} {state}.")
 
 

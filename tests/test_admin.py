@@ -168,3 +168,71 @@ def test_admin_actions_never_redirect_off_site(app, admin, make_user, action):
     same_site = post_form(client, f"/admin/users/{user.id}/{action}", data, form_url="/admin/users",
                           headers={"Referer": "http://localhost/admin/users?q=test&page=2"})
     assert same_site.headers["Location"] == "/admin/users?q=test&page=2"
+
+
+def test_a_rollback_survives_content_sync_until_the_admin_follows_new_content(app, admin):
+    from datetime import UTC, datetime
+
+    runner = app.test_cli_runner()
+    client = signed_in(app, admin)
+    with app.app_context():
+        current = db.session.scalar(select(ContentVersion).where(ContentVersion.is_live))
+        older = ContentVersion(content_hash="b" * 64, title="Older course", is_live=False,
+                               synced_at=datetime(2026, 1, 5, tzinfo=UTC))
+        db.session.add(older)
+        db.session.commit()
+        current_id, older_id = current.id, older.id
+    post_form(client, f"/admin/content/{older_id}/activate", form_url="/admin/content")
+    [activated] = events(app, "content.activated")
+    assert activated.details == {"pinned": True}
+
+    result = runner.invoke(args=["content", "sync"])  # what `make run` does on every start
+    assert result.exit_code == 0
+    assert "not made live: an admin pinned version bbbbbbbbbb" in result.output
+    with app.app_context():
+        assert db.session.get(ContentVersion, older_id).is_live
+        assert not db.session.get(ContentVersion, current_id).is_live
+    page = client.get("/admin/content").get_data(as_text=True)
+    assert "(pinned)" in page
+    assert "Follow new content automatically" in page
+    assert f"Make the newest version ({current.short_hash}) live" in page
+
+    post_form(client, "/admin/content/follow", form_url="/admin/content")
+    [unpinned] = events(app, "content.unpinned")
+    assert unpinned.actor_id == admin.id
+    assert "made live" in runner.invoke(args=["content", "sync"]).output
+    with app.app_context():
+        assert db.session.get(ContentVersion, current_id).is_live
+    assert "(pinned)" not in client.get("/admin/content").get_data(as_text=True)
+
+
+def test_role_changes_and_deactivation_are_confirmed_on_a_page_that_says_what_happens(app, admin, make_user):
+    user = make_user(name="Min-ji Park")
+    client = signed_in(app, admin)
+    users_page = client.get("/admin/users").get_data(as_text=True)
+    assert f'method="post" action="/admin/users/{user.id}/role"' not in users_page  # no one-click POST
+    assert f'method="post" action="/admin/users/{user.id}/active"' not in users_page
+
+    confirm = client.get(f"/admin/users/{user.id}/role?role=trainer", headers={"Referer": "/admin/users?q=min"})
+    assert confirm.status_code == 200
+    page = confirm.get_data(as_text=True)
+    assert "Min-ji Park will change from Trainee to Trainer" in page
+    assert 'name="csrf_token"' in page
+    assert f'method="post" action="/admin/users/{user.id}/role"' in page
+    assert not events(app, "user.role_changed")  # asking changes nothing
+    with app.app_context():
+        assert db.session.get(User, user.id).role == "trainee"
+    response = post_form(client, f"/admin/users/{user.id}/role", {"role": "trainer", "next": "/admin/users?q=min"},
+                         form_url=f"/admin/users/{user.id}/role?role=trainer")
+    assert response.headers["Location"] == "/admin/users?q=min"
+    assert events(app, "user.role_changed")
+
+    page = client.get(f"/admin/users/{user.id}/active").get_data(as_text=True)
+    assert "will be signed out everywhere and will not be able to sign in" in page
+    assert not events(app, "user.deactivated")
+    post_form(client, f"/admin/users/{user.id}/active", {"active": "0", "next": "https://evil.example/"},
+              form_url=f"/admin/users/{user.id}/active")
+    [deactivated] = events(app, "user.deactivated")
+    assert deactivated.actor_id == admin.id
+    assert "will be able to sign in again" in client.get(f"/admin/users/{user.id}/active").get_data(as_text=True)
+    assert client.post(f"/admin/users/{user.id}/active", data={"active": "1"}).status_code == 400  # CSRF kept

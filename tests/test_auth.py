@@ -122,3 +122,31 @@ def test_password_is_rehashed_on_sign_in_when_parameters_change(app, make_user, 
         new_hash = db.session.get(User, user.id).password_hash
     assert new_hash != old_hash
     assert new_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+
+
+def sign_in_events(app):
+    from course.models import AuditEvent
+
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("auth.%"))
+                                  .order_by(AuditEvent.id)).all()
+        return [(e.action, e.actor_id, e.target_id, e.details) for e in rows]
+
+
+def test_sign_ins_and_refused_sign_ins_are_audited_without_passwords(app, make_user):
+    user = make_user(email="officer@academy.example")
+    wrong = "not the right password at all"
+    known = post_form(app.test_client(), "/login", {"email": user.email, "password": wrong})
+    unknown = post_form(app.test_client(), "/login", {"email": "nobody@academy.example", "password": wrong})
+    assert known.status_code == unknown.status_code == 422  # the visitor cannot tell the two apart
+    assert known.get_data(as_text=True).count("do not match an active account") == 1
+    assert unknown.get_data(as_text=True).count("do not match an active account") == 1
+    assert post_form(app.test_client(), "/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+
+    assert sign_in_events(app) == [
+        ("auth.sign_in_failed", None, str(user.id), {"reason": "wrong_password"}),
+        ("auth.sign_in_failed", None, "", {"reason": "unknown_email"}),
+        ("auth.signed_in", user.id, str(user.id), {}),
+    ]
+    assert wrong not in repr(sign_in_events(app))
+    assert "nobody@academy.example" not in repr(sign_in_events(app))

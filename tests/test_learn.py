@@ -150,3 +150,43 @@ def test_the_glossary_lists_terms_from_the_content(client):
     assert "<dt" in html
     assert "Takedown" in html
     assert "Removing content from a platform." in html
+
+
+def test_a_trainee_sees_each_cohort_with_its_due_date_and_what_is_left(client, trainee, make_user, make_cohort):
+    from datetime import date
+
+    from course.models import Role
+
+    trainer = make_user(Role.TRAINER)
+    make_cohort(trainer, [trainee], name="Spring intake", due_on=date(2099, 3, 15))
+    make_cohort(trainer, [trainee], name="Refresher", due_on=date(2020, 1, 10))
+    make_cohort(trainer, [], name="Someone else's intake", due_on=date(2099, 6, 1))
+    html = client.get("/").get_data(as_text=True)
+    assert "Your cohorts" in html
+    assert "Spring intake" in html
+    assert "Someone else" not in html
+    assert "due 15 March 2099 — 2 modules left." in html
+    assert "overdue since 10 January 2020 — 2 modules left." in html
+
+    korean = client.get("/", headers={"Accept-Language": "ko-KR,ko;q=0.9"}).get_data(as_text=True)
+    assert "2099년 3월 15일" in korean
+
+
+def test_dashboard_queries_do_not_grow_with_cohorts(client, trainee, make_user, make_cohort, count_queries):
+    from datetime import date
+
+    from course.models import Role
+
+    trainer = make_user(Role.TRAINER)
+
+    def queries():
+        with count_queries() as statements:
+            assert client.get("/").status_code == 200
+        return len(statements)
+
+    make_cohort(trainer, [trainee], name="First", due_on=date(2099, 3, 15))
+    one = queries()
+    for n in range(4):
+        make_cohort(trainer, [trainee], name=f"Cohort {n}", due_on=date(2099, 4, n + 1))
+    assert queries() == one
+    assert client.get("/").get_data(as_text=True).count(" April 2099 — 2 modules left.") == 4

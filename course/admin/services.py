@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
 from course.core.pagination import Page, paginate
+from course.core.settings import pin_version
 from course.models import AuditEvent, ContentVersion, Module, Role, User
 
 
@@ -52,12 +53,16 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> bool:
 
 
 def activate_version(session: Session, actor: User, version: ContentVersion) -> bool:
-    """Make an earlier content version live again (records keep the version they were earned on)."""
+    """Make a content version live by an admin's choice, pinned so that `content sync` leaves it live.
+
+    Records keep the version they were earned on.
+    """
     if version.is_live:
         return False
     session.execute(update(ContentVersion).where(ContentVersion.id != version.id).values(is_live=False))
     version.is_live = True
-    record_event(session, actor, "content.activated", "content_version", version.short_hash)
+    pin_version(session, actor, version)
+    record_event(session, actor, "content.activated", "content_version", version.short_hash, pinned=True)
     session.flush()
     return True
 

@@ -24,8 +24,8 @@ from course.core.forms import ConfirmForm
 from course.core.pagination import page_number
 from course.core.password_links import issue_password_link
 from course.core.roles import admin_required
-from course.core.security import safe_referrer
-from course.core.settings import save_settings, stored_settings
+from course.core.security import safe_next, safe_referrer
+from course.core.settings import pinned_version, save_settings, stored_settings, unpin_version
 from course.extensions import db
 from course.models import ContentVersion, Role, User
 
@@ -50,12 +50,38 @@ def users():
 
 
 def back_to_users():
-    """Back to the page the admin came from, if it is on this site; the user list otherwise."""
-    return redirect(safe_referrer(url_for("admin.users")))
+    """Back to the user list the admin came from (carried through the confirmation page), if on this site."""
+    default = url_for("admin.users")
+    return redirect(safe_next(request.form.get("next"), default) if "next" in request.form
+                    else safe_referrer(default))
 
 
 def _user(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
+
+
+@bp.get("/users/<int:user_id>/role")
+@admin_required
+def confirm_role(user_id: int):
+    """Changing a role is confirmed on a page of its own, saying what it does (no JavaScript needed)."""
+    user, role = _user(user_id), request.args.get("role", "")
+    if role not in {r.value for r in Role}:
+        abort(400, _("Choose one of the roles."))
+    if role == user.role:
+        return back_to_users()
+    return render_template("admin/confirm_user.html", user=user, role=role, form=ConfirmForm(),
+                           action=url_for("admin.set_role", user_id=user.id),
+                           next=safe_referrer(url_for("admin.users")))
+
+
+@bp.get("/users/<int:user_id>/active")
+@admin_required
+def confirm_active(user_id: int):
+    """Deactivating or reactivating is confirmed the same way."""
+    user = _user(user_id)
+    return render_template("admin/confirm_user.html", user=user, role=None, form=ConfirmForm(),
+                           action=url_for("admin.toggle_active", user_id=user.id),
+                           next=safe_referrer(url_for("admin.users")))
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -102,7 +128,8 @@ def password_link(user_id: int):
 @bp.get("/content")
 @admin_required
 def content():
-    return render_template("admin/content.html", versions=content_versions(db.session), form=ConfirmForm())
+    return render_template("admin/content.html", versions=content_versions(db.session), form=ConfirmForm(),
+                           pinned=pinned_version(db.session))
 
 
 @bp.post("/content/<int:version_id>/activate")
@@ -112,7 +139,19 @@ def activate(version_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if activate_version(db.session, current_user, version):
-        flash(_("Content version %(v)s is live.", v=version.short_hash), "success")
+        flash(_("Content version %(v)s is live and pinned: content sync will not replace it.",
+                v=version.short_hash), "success")
+    return redirect(url_for("admin.content"))
+
+
+@bp.post("/content/follow")
+@admin_required
+def follow_new_content():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if unpin_version(db.session, current_user):
+        flash(_("The live version is no longer pinned: the next content sync makes the content in modules/ live."),
+              "success")
     return redirect(url_for("admin.content"))
 
 

@@ -28,17 +28,28 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     # the start of a POST) is held while hashing. Nothing has been written yet; `user` reloads on use.
     session.rollback()
     matches = verify_password(stored_hash, password)
-    if refused:
-        return None
-    if not matches:
-        record_failure(session, user)
-        return None
-    if not user.active:
+    if refused or not matches or not user.active:
+        reason = "unknown_email" if user is None else (
+            "paused" if refused else ("wrong_password" if not matches else "deactivated"))
+        if user is not None and not refused and not matches:
+            record_failure(session, user)
+        record_sign_in_failure(session, user, reason)
         return None
     clear_lockout(user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    record_event(session, user, "auth.signed_in", "user", user.id)
     return user
+
+
+def record_sign_in_failure(session: Session, user: User | None, reason: str) -> None:
+    """Audit a refused sign-in: the account if the email named one, and why; never the password or the email typed.
+
+    Only admins read the audit log; the visitor sees the same answer whatever the reason. The caller commits,
+    since the refusal's 422 response would otherwise roll it back.
+    """
+    record_event(session, None, "auth.sign_in_failed", "user", user.id if user is not None else "", reason=reason)
+    session.flush()
 
 
 def user_for_session(session: Session, session_id: str) -> User | None:

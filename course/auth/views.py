@@ -74,7 +74,7 @@ def login():
         if user is not None:
             start_session(user, remember=form.remember.data)
             return redirect(target)
-        # The failed-attempt count must survive this 422 response, which otherwise rolls back.
+        # The failed-attempt count and the audit of the refusal must survive this 422, which otherwise rolls back.
         db.session.commit()
         form.form_errors.append(_("That email and password do not match an active account. "
                                   "After several failed attempts, sign-in pauses for a few minutes."))

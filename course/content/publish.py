@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from course.content.checks import check_course
 from course.content.loader import LoadedCourse, LoadedLesson
+from course.core.settings import pinned_version
 from course.models import ContentVersion, Lesson, Module, Question
 
 
@@ -28,12 +29,14 @@ class SyncResult:
     version: ContentVersion
     created: bool
     activated: bool
+    pinned: ContentVersion | None = None  # an admin's choice kept live instead of `version`
 
 
 def sync_content(session: Session, root: Path) -> SyncResult:
-    """Check `root` and make it the live version. Idempotent: the same files change nothing.
+    """Check `root` and make it the live version, unless an admin pinned another. Idempotent.
 
-    Flushes; the caller commits.
+    An admin who made a version live by hand (a rollback) pinned it: the new version is published but stays
+    off until they choose to follow new content again. Flushes; the caller commits.
     """
     course = check_course(root)
     if course.problems:
@@ -44,12 +47,14 @@ def sync_content(session: Session, root: Path) -> SyncResult:
         version = _build_version(course)
         session.add(version)
         session.flush()
-    activated = not version.is_live
+    pinned = pinned_version(session)
+    held = pinned if pinned is not None and pinned.id != version.id and pinned.is_live else None
+    activated = not version.is_live and held is None
     if activated:
         session.execute(update(ContentVersion).where(ContentVersion.id != version.id).values(is_live=False))
         version.is_live = True
         session.flush()
-    return SyncResult(version, created, activated)
+    return SyncResult(version, created, activated, held)
 
 
 def _build_version(course: LoadedCourse) -> ContentVersion:

@@ -72,3 +72,36 @@ def save_settings(session: Session, actor: User, values: dict[str, object]) -> l
         g.pop("dignity_settings", None)
     session.flush()
     return changed
+
+
+PIN_KEY = "content_pinned"  # not in KEYS: set by activating a version, not on the settings form
+
+
+def pinned_version(session: Session) -> ContentVersion | None:
+    """The version an admin made live by hand, if they have not since chosen to follow new content again.
+
+    While it is set, `content sync` publishes new content without making it live.
+    """
+    row = session.get(Setting, PIN_KEY)
+    return session.get(ContentVersion, row.value["value"]) if row is not None else None
+
+
+def pin_version(session: Session, actor: User, version: ContentVersion) -> None:
+    """Record that `version` is live by an admin's choice, so that syncs leave it live (audited by the caller)."""
+    row = session.get(Setting, PIN_KEY)
+    if row is None:
+        session.add(Setting(key=PIN_KEY, value={"value": version.id}, updated_by_id=actor.id))
+    else:
+        row.value, row.updated_at, row.updated_by_id = {"value": version.id}, utcnow(), actor.id
+    session.flush()
+
+
+def unpin_version(session: Session, actor: User) -> bool:
+    """Follow new content again: the next `content sync` makes the files' version live. Audited."""
+    row = session.get(Setting, PIN_KEY)
+    if row is None:
+        return False
+    record_event(session, actor, "content.unpinned", "content_version", row.value["value"])
+    session.delete(row)
+    session.flush()
+    return True

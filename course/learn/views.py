@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from course.core.catalogue import find_lesson, load_live_version
 from course.core.completion import announce_certificate, certify_if_complete
 from course.core.exams import pretest_attempt, pretest_offered
-from course.core.invitations import pending_invitations
+from course.core.memberships import cohort_standings, trainee_cohorts
 from course.core.progress import course_progress
 from course.core.records import latest_certificate, objective_mastery
 from course.database import writes_on_get
@@ -54,11 +54,13 @@ def dashboard():
         return render_template("learn/welcome.html")
     version, progress = live_course()
     certificate = latest_certificate(db.session, current_user)
+    cohorts, invitations = trainee_cohorts(db.session, current_user)
+    certified = certificate is not None and certificate.status == "valid"
     baseline = (version.exam_settings and not progress.started
                 and pretest_offered(version, False, pretest_attempt(db.session, current_user)))
     return render_template("learn/dashboard.html", version=version, progress=progress, certificate=certificate,
                            next_step=next_step(progress), baseline=baseline,
-                           invitations=pending_invitations(db.session, current_user))
+                           invitations=invitations, cohorts=cohort_standings(cohorts, progress, certified))
 
 
 @bp.get("/modules/<slug>")

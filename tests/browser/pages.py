@@ -6,13 +6,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from course.certificates.serials import new_serial
 from course.extensions import db
-from course.models import Certificate, Role
+from course.models import Certificate, Module, Role
 from tests.conftest import attempt_answers, post_form, signed_in
 from tests.test_certificates import complete_course
+
+LONG_TITLE = "Practice: de-escalation, use-of-force reporting and the duty to intervene in a colleague's conduct"
 
 
 @dataclass
@@ -64,6 +66,9 @@ def seed_site(server) -> Site:
     with app.app_context():
         serial = db.session.scalar(select(Certificate.serial).where(Certificate.user_id == trainee.id))
     cohort = server.make_cohort(trainer, [trainee, late], "Spring intake", due_on=date.today() - timedelta(days=3))
+    with app.app_context():  # real courses have long module titles: menus and headings must still fit a phone
+        db.session.execute(update(Module).where(Module.slug == "practice").values(title=LONG_TITLE))
+        db.session.commit()
     learner = [
         ("dashboard", "/"), ("module", "/modules/basics"), ("content-note", "/modules/basics/lessons/second"),
         ("lesson", "/modules/basics/lessons/second?note=read"), ("quiz-intro", "/modules/basics/quiz"),
@@ -89,6 +94,8 @@ def seed_site(server) -> Site:
     ]
     site.pages["admin"] = [
         ("admin-index", "/admin/"), ("users", "/admin/users"), ("settings", "/admin/settings"),
+        ("confirm-role", f"/admin/users/{late.id}/role?role=trainer"),
+        ("confirm-active", f"/admin/users/{late.id}/active"),
         ("audit", "/admin/audit"), ("content-versions", "/admin/content"), ("all-items", "/admin/items"),
         ("certificate-admin", "/admin/certificates"), ("certificate-admin-detail", f"/admin/certificates/{serial}"),
         ("certificate-any", f"/certificates/{serial}"), ("glossary", "/glossary"),
