@@ -433,3 +433,17 @@ def test_a_certificate_is_renewed_by_passing_the_exam_again(app, make_user):
         certificates = db.session.scalars(select(Certificate).order_by(Certificate.sequence)).all()
         assert [c.sequence for c in certificates] == [1, 2]
         assert certificates[0].superseded_by_id == certificates[1].id
+
+
+def test_a_trainee_s_cohort_says_what_is_left_including_the_exam(app, make_user, make_cohort):
+    from datetime import date
+
+    trainee = make_user()
+    make_cohort(make_user(Role.TRAINER), [trainee], name="Autumn intake", due_on=date(2099, 10, 1))
+    client = signed_in(app, trainee)
+    assert "due 1 October 2099 — 2 modules and the final exam left." in client.get("/").get_data(as_text=True)
+    complete_course(client, app)
+    assert "due 1 October 2099 — the final exam left." in client.get("/").get_data(as_text=True)
+    take_exam(client, app, correct=True)
+    page = " ".join(client.get("/").get_data(as_text=True).split())
+    assert "Autumn intake</strong>: you have completed the course." in page
