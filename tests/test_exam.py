@@ -464,3 +464,17 @@ def test_the_gain_page_runs_the_same_queries_for_one_trainee_or_many(app, make_u
         return len(statements)
 
     assert gain_queries(small) == gain_queries(large)
+
+
+def test_a_trainee_s_cohort_says_what_is_left_including_the_exam(app, make_user, make_cohort):
+    from datetime import date
+
+    trainee = make_user()
+    make_cohort(make_user(Role.TRAINER), [trainee], name="Autumn intake", due_on=date(2099, 10, 1))
+    client = signed_in(app, trainee)
+    assert "due 1 October 2099 — 2 modules and the final exam left." in client.get("/").get_data(as_text=True)
+    complete_course(client, app)
+    assert "due 1 October 2099 — the final exam left." in client.get("/").get_data(as_text=True)
+    take_exam(client, app, correct=True)
+    page = " ".join(client.get("/").get_data(as_text=True).split())
+    assert "Autumn intake</strong>: you have completed the course." in page
