@@ -38,12 +38,16 @@ def course_with_exam():
     return version
 
 
+def my_exam_status(version):
+    """The current trainee's standing with the exam; during a renewal, only attempts since its window opened."""
+    return exam_status(db.session, current_user, version, since=renewal_opened_at(db.session, current_user))
+
+
 def exam_page(error: str | None = None, status: int = 200):
     """The exam's intro: rules, content note, attempts so far, and the last attempt's objective feedback."""
     version = course_with_exam()
     progress = course_progress(db.session, current_user, version)
-    renewing = renewal_opened_at(db.session, current_user)
-    exam = exam_status(db.session, current_user, version, since=renewing)
+    exam = my_exam_status(version)
     if error is None and not exam.passed:
         try:
             check_can_start_exam(exam)
@@ -52,8 +56,7 @@ def exam_page(error: str | None = None, status: int = 200):
     submitted = [a for a in exam.attempts if a.is_submitted]
     feedback = objective_results(submitted[-1], version) if submitted and not exam.passed else []
     return render_template("quiz/exam_intro.html", version=version, settings=version.exam_settings, exam=exam,
-                           progress=progress, feedback=feedback, error=error, form=StartAttemptForm(),
-                           renewing=renewing), status
+                           progress=progress, feedback=feedback, error=error, form=StartAttemptForm()), status
 
 
 @bp.get("/exam")
@@ -116,7 +119,6 @@ def assessment_result_page(attempt: QuizAttempt, notice: str | None = None, stat
     """The result of an exam or baseline attempt: score, and how each objective went; never the keys."""
     version = load_live_version(db.session)
     results = sorted(objective_results(attempt, version), key=lambda r: (r.secure, r.share))
-    since = renewal_opened_at(db.session, current_user)
-    exam = exam_status(db.session, current_user, version, since=since) if attempt.is_exam and version else None
+    exam = my_exam_status(version) if attempt.is_exam and version else None
     return render_template("quiz/exam_result.html", attempt=attempt, results=results, exam=exam,
                            notice=notice), status

@@ -33,7 +33,7 @@ from course.quiz.services import (
 )
 
 bp = Blueprint("quiz", __name__)
-PRACTICE_PAGE_SIZE = 5  # practice rounds, the final exam and the baseline check: questions a page
+CROSS_MODULE_PAGE_SIZE = 5  # practice rounds, the final exam and the baseline check: questions a page
 
 
 def own_attempt(attempt_id: int, lock: bool = False) -> QuizAttempt:
@@ -83,7 +83,9 @@ def start(slug: str):
 
 def per_page(attempt: QuizAttempt) -> int:
     """Questions a page: the module's setting; practice rounds, the exam and the baseline check span modules."""
-    return PRACTICE_PAGE_SIZE if attempt.module is None else attempt.module.quiz_settings.get("questions_per_page", 5)
+    if attempt.module is None:
+        return CROSS_MODULE_PAGE_SIZE
+    return attempt.module.quiz_settings.get("questions_per_page", 5)
 
 
 def closed_attempt(attempt: QuizAttempt, posted: bool = False):
