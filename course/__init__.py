@@ -17,6 +17,7 @@ from course.certificates.services import issue_certificate_if_complete
 from course.certificates.views import bp as certificates_bp
 from course.cli import register_cli
 from course.config import PROJECT_ROOT, check_production_safety, from_environment
+from course.content.views import bp as content_admin_bp
 from course.core.completion import register_certifier
 from course.core.errors import database_unavailable, register_error_handlers
 from course.core.i18n import current_language, register_i18n, select_locale
@@ -68,7 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
-                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp):
+                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp,
+                      content_admin_bp):
         app.register_blueprint(blueprint)
     register_certifier(app, issue_certificate_if_complete)
     register_i18n(app)

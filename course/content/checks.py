@@ -28,6 +28,8 @@ def check_course(root) -> LoadedCourse:
     _check_course_modules(course)
     question_ids: Counter[str] = Counter(
         q.data["id"] for m in course.modules for q in [*m.questions, *m.exam_questions])
+    course.problems += [Problem(d.path, d.line, f"{d.id} is in the bank and in drafts.yaml: delete the draft")
+                        for d in course.drafts if question_ids[d.id]]
     for module in course.modules:
         _check_module(course, module, question_ids)
         if module.scenario is not None:

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from course.content.schema import (
     CONTENT_LOCALES,
     CourseSpec,
@@ -31,6 +33,7 @@ from course.core.questions import REGISTRY
 FOLDER_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)$")
 LESSON_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
 LESSON_VARIANT_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.([a-z]{2})\.md$")  # 01-slug.ko.md
+DRAFTS_FILE = "drafts.yaml"  # imported questions not complete yet: never published, never drawn
 
 
 @dataclass
@@ -71,6 +74,16 @@ class LoadedModule:
 
 
 @dataclass
+class Draft:
+    """An imported question in a module's drafts.yaml, and what it still lacks."""
+
+    path: str
+    line: int | None
+    id: str
+    lacks: list[str]
+
+
+@dataclass
 class LoadedCourse:
     """Everything in `modules/`, with the problems found while reading it."""
 
@@ -82,6 +95,7 @@ class LoadedCourse:
     problems: list[Problem] = field(default_factory=list)
     content_hash: str = ""
     folder_slugs: list[str] = field(default_factory=list)  # every NN-<slug> folder, valid or not
+    drafts: list[Draft] = field(default_factory=list)  # imported questions waiting in drafts.yaml
 
     def display(self, path: Path) -> str:
         return str(path.relative_to(self.root.parent)) if path.is_relative_to(self.root.parent) else str(path)
@@ -90,7 +104,8 @@ class LoadedCourse:
 def content_hash(root: Path) -> str:
     """SHA-256 over every content file's relative path and bytes: the content version."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".yaml", ".md"}):
+    files = (p for p in root.rglob("*") if p.is_file() and p.suffix in {".yaml", ".md"} and p.name != DRAFTS_FILE)
+    for path in sorted(files):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
@@ -149,7 +164,37 @@ def _load_module(course: LoadedCourse, folder: Path, slug: str) -> LoadedModule 
     if (folder / "scenario.yaml").is_file():
         module.scenario = _load_model(course, folder / "scenario.yaml", ScenarioSpec)
         module.scenario_path = course.display(folder / "scenario.yaml")
+    _load_drafts(course, folder)
     return module
+
+
+def read_drafts(folder: Path) -> list[dict]:
+    """The questions in a module folder's drafts.yaml (an empty list if there is none or it is unreadable)."""
+    try:
+        data = yaml.safe_load((folder / DRAFTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return []
+    questions = data.get("questions") if isinstance(data, dict) else None
+    return [q for q in questions or [] if isinstance(q, dict) and isinstance(q.get("id"), str)]
+
+
+def _load_drafts(course: LoadedCourse, folder: Path) -> None:
+    path = folder / DRAFTS_FILE
+    if not path.is_file():
+        return
+    display = course.display(path)
+    try:
+        data, linemap = read_yaml(path, display)
+    except ContentError as exc:
+        course.problems.append(exc.problem)
+        return
+    questions = data.get("questions") if isinstance(data, dict) else None
+    for index, raw in enumerate(questions if isinstance(questions, list) else []):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            course.problems.append(Problem(display, linemap.line(("questions", index)), "a draft needs an id"))
+            continue
+        lacks = raw.get("draft") if isinstance(raw.get("draft"), list) else []
+        course.drafts.append(Draft(display, linemap.line(("questions", index)), raw["id"], [str(r) for r in lacks]))
 
 
 def _load_lessons(course: LoadedCourse, module: LoadedModule, folder: Path) -> None:
