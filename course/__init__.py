@@ -10,6 +10,8 @@ from flask import Flask
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from course.admin.views import bp as admin_bp
+from course.auth.sso import init_sso
+from course.auth.sso_views import bp as sso_bp
 from course.auth.views import bp as auth_bp
 from course.auth.views import load_user
 from course.certificates.admin import bp as certificates_admin_bp
@@ -70,9 +72,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
                       certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp,
-                      content_admin_bp):
+                      content_admin_bp, sso_bp):
         app.register_blueprint(blueprint)
     register_certifier(app, issue_certificate_if_complete)
+    init_sso(app)
     register_i18n(app)
     register_request_hooks(app)
     register_error_handlers(app)

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from course.core.audit import record_event
 from course.models import ContentVersion, Setting, User, utcnow
 
-KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days")
+KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days",
+        # single sign-on (core/sso.py): whether directory users may also use passwords, link by email, claims
+        "sso_passwords_allowed", "sso_link_by_email", "sso_role_claim", "sso_badge_claim")
 
 
 @dataclass(frozen=True)
