@@ -69,7 +69,7 @@ def save_settings(session: Session, actor: User, values: dict[str, object]) -> l
             row.value, row.updated_at, row.updated_by_id = {"value": value}, utcnow(), actor.id
         changed.append(key)
     if changed:
-        record_event(session, actor, "settings.changed", "settings", ",".join(changed),
+        record_event(session, actor, "settings.changed", "settings", "academy", changed=changed,
                      **{key: values[key] for key in changed})
         g.pop("dignity_settings", None)
     session.flush()
