@@ -53,6 +53,8 @@ def content_check() -> None:
     exam = sum(len(m.exam_questions) for m in course.modules)
     click.echo(f"OK: {len(course.modules)} modules, {lessons} lessons, {questions} quiz questions, "
                f"{exam} exam questions (content version {course.content_hash[:10]}).")
+    for parity in course.parity.values():
+        click.echo(parity.summary())
     if course.drafts:
         click.echo(f"{len(course.drafts)} draft question(s) waiting in drafts.yaml (never drawn until completed "
                    "and moved into quiz.yaml):")

@@ -39,7 +39,7 @@ def go_to_directory(client, provider, next_url=None):
     assert location.startswith(f"{provider}/oauth2/authorize?")
     query = parse_qs(urlparse(location).query)
     assert query["code_challenge_method"] == ["S256"]
-    assert query["code_challenge"][0] and query["state"][0] and query["nonce"][0]
+    assert all(query[name][0] for name in ("code_challenge", "state", "nonce"))
     assert query["redirect_uri"] == ["http://localhost/login/sso/callback"]
     return location
 

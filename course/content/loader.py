@@ -7,8 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from course.content.drafts import DRAFTS_FILE, Draft, load_drafts, read_drafts  # noqa: F401 - re-exported
 from course.content.schema import (
     CONTENT_LOCALES,
     CourseSpec,
@@ -19,6 +18,7 @@ from course.content.schema import (
     ModuleSpec,
     QuestionTranslation,
     ScenarioSpec,
+    TermsFile,
 )
 from course.content.yamlio import (
     ContentError,
@@ -33,7 +33,6 @@ from course.core.questions import REGISTRY
 FOLDER_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)$")
 LESSON_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
 LESSON_VARIANT_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.([a-z]{2})\.md$")  # 01-slug.ko.md
-DRAFTS_FILE = "drafts.yaml"  # imported questions not complete yet: never published, never drawn
 
 
 @dataclass
@@ -69,18 +68,10 @@ class LoadedModule:
     exam_questions: list[LoadedQuestion] = field(default_factory=list)  # exam.yaml: the final exam's own pool
     scenario: ScenarioSpec | None = None
     scenario_path: str | None = None
+    scenario_variants: dict[str, ScenarioSpec] = field(default_factory=dict)  # scenario.ko.yaml, by locale
+    scenario_variant_paths: dict[str, str] = field(default_factory=dict)
     linemaps: dict[str, LineMap] = field(default_factory=dict)
     orphan_variants: list[LoadedLesson] = field(default_factory=list)  # NN-slug.ko.md without NN-slug.md
-
-
-@dataclass
-class Draft:
-    """An imported question in a module's drafts.yaml, and what it still lacks."""
-
-    path: str
-    line: int | None
-    id: str
-    lacks: list[str]
 
 
 @dataclass
@@ -96,6 +87,8 @@ class LoadedCourse:
     content_hash: str = ""
     folder_slugs: list[str] = field(default_factory=list)  # every NN-<slug> folder, valid or not
     drafts: list[Draft] = field(default_factory=list)  # imported questions waiting in drafts.yaml
+    terms: TermsFile | None = None  # terms.ko.yaml: the Korean terminology list
+    parity: dict = field(default_factory=dict)  # locale -> parity.Parity, filled by check_course
 
     def display(self, path: Path) -> str:
         return str(path.relative_to(self.root.parent)) if path.is_relative_to(self.root.parent) else str(path)
@@ -123,6 +116,7 @@ def load_course(root: Path) -> LoadedCourse:
     course.spec = _load_model(course, root / "course.yaml", CourseSpec)
     course.figures = _load_model(course, root / "figures.yaml", FiguresFile, optional=True) or FiguresFile()
     course.glossary = _load_model(course, root / "glossary.yaml", GlossaryFile, optional=True) or GlossaryFile()
+    course.terms = _load_model(course, root / "terms.ko.yaml", TermsFile, optional=True)
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         match = FOLDER_NAME.match(folder.name)
         if not match:
@@ -164,37 +158,14 @@ def _load_module(course: LoadedCourse, folder: Path, slug: str) -> LoadedModule 
     if (folder / "scenario.yaml").is_file():
         module.scenario = _load_model(course, folder / "scenario.yaml", ScenarioSpec)
         module.scenario_path = course.display(folder / "scenario.yaml")
-    _load_drafts(course, folder)
+    for locale in CONTENT_LOCALES:
+        path = folder / f"scenario.{locale}.yaml"
+        variant = _load_model(course, path, ScenarioSpec, optional=True)
+        if variant is not None:
+            module.scenario_variants[locale] = variant
+            module.scenario_variant_paths[locale] = course.display(path)
+    load_drafts(course, folder)
     return module
-
-
-def read_drafts(folder: Path) -> list[dict]:
-    """The questions in a module folder's drafts.yaml (an empty list if there is none or it is unreadable)."""
-    try:
-        data = yaml.safe_load((folder / DRAFTS_FILE).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return []
-    questions = data.get("questions") if isinstance(data, dict) else None
-    return [q for q in questions or [] if isinstance(q, dict) and isinstance(q.get("id"), str)]
-
-
-def _load_drafts(course: LoadedCourse, folder: Path) -> None:
-    path = folder / DRAFTS_FILE
-    if not path.is_file():
-        return
-    display = course.display(path)
-    try:
-        data, linemap = read_yaml(path, display)
-    except ContentError as exc:
-        course.problems.append(exc.problem)
-        return
-    questions = data.get("questions") if isinstance(data, dict) else None
-    for index, raw in enumerate(questions if isinstance(questions, list) else []):
-        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
-            course.problems.append(Problem(display, linemap.line(("questions", index)), "a draft needs an id"))
-            continue
-        lacks = raw.get("draft") if isinstance(raw.get("draft"), list) else []
-        course.drafts.append(Draft(display, linemap.line(("questions", index)), raw["id"], [str(r) for r in lacks]))
 
 
 def _load_lessons(course: LoadedCourse, module: LoadedModule, folder: Path) -> None:
