@@ -10,6 +10,8 @@ from flask import Flask
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from course.admin.views import bp as admin_bp
+from course.auth.sso import init_sso
+from course.auth.sso_views import bp as sso_bp
 from course.auth.views import bp as auth_bp
 from course.auth.views import load_user
 from course.certificates.admin import bp as certificates_admin_bp
@@ -17,6 +19,7 @@ from course.certificates.services import issue_certificate_if_complete
 from course.certificates.views import bp as certificates_bp
 from course.cli import register_cli
 from course.config import PROJECT_ROOT, check_production_safety, from_environment
+from course.content.views import bp as content_admin_bp
 from course.core.completion import register_certifier
 from course.core.errors import database_unavailable, register_error_handlers
 from course.core.i18n import current_language, register_i18n, select_locale
@@ -68,9 +71,11 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
-                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp):
+                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp,
+                      content_admin_bp, sso_bp):
         app.register_blueprint(blueprint)
     register_certifier(app, issue_certificate_if_complete)
+    init_sso(app)
     register_i18n(app)
     register_request_hooks(app)
     register_error_handlers(app)

@@ -16,7 +16,7 @@ from course.backup import backup_command
 from course.certificates.cli import keys_cli
 from course.content.checks import check_course
 from course.content.curriculum import render_curriculum
-from course.content.gift_cli import export_gift_command, import_gift
+from course.content.gift_cli import export_gift_command, import_gift_command
 from course.content.publish import ContentInvalid, sync_content
 from course.core.accounts import AccountError, create_user, find_user_by_email, name_problem, normalise_email
 from course.core.catalogue import load_live_version
@@ -34,7 +34,7 @@ DEMO_ACCOUNTS = [
 ]
 
 content_cli = AppGroup("content", help="Check and publish the course files in modules/.")
-content_cli.add_command(import_gift)
+content_cli.add_command(import_gift_command)
 content_cli.add_command(export_gift_command)
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -53,6 +53,13 @@ def content_check() -> None:
     exam = sum(len(m.exam_questions) for m in course.modules)
     click.echo(f"OK: {len(course.modules)} modules, {lessons} lessons, {questions} quiz questions, "
                f"{exam} exam questions (content version {course.content_hash[:10]}).")
+    for parity in course.parity.values():
+        click.echo(parity.summary())
+    if course.drafts:
+        click.echo(f"{len(course.drafts)} draft question(s) waiting in drafts.yaml (never drawn until completed "
+                   "and moved into quiz.yaml):")
+    for draft in course.drafts:
+        click.echo(f"  {draft.path}:{draft.line}: {draft.id}: {'; '.join(draft.lacks) or 'marked as a draft'}")
 
 
 @content_cli.command("curriculum")

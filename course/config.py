@@ -64,6 +64,12 @@ def from_environment(instance_path: str) -> dict:
         "PROXY_FIX_X_HOST": int(env.get("PROXY_FIX_X_HOST", "0")),
         "PROXY_FIX_X_PREFIX": int(env.get("PROXY_FIX_X_PREFIX", "0")),
         "LOG_FORMAT": env.get("LOG_FORMAT", "text"),
+        # Single sign-on with the academy's directory (OpenID Connect); all three set turn it on.
+        "OIDC_ISSUER": env.get("OIDC_ISSUER", ""),
+        "OIDC_CLIENT_ID": env.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": env.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_NAME": env.get("OIDC_NAME", ""),  # the button says "Sign in with <OIDC_NAME>"
+        "OIDC_SCOPES": env.get("OIDC_SCOPES", "openid email profile"),
     }
 
 

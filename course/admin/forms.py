@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from course.models import Role
 
@@ -27,6 +27,14 @@ class SettingsForm(FlaskForm):
                                 validators=[Optional(), NumberRange(min=0.5, max=1000)])
     renewal_window_days = IntegerField(_l("Show 'renewal due' this many days before expiry"),
                                        validators=[Optional(), NumberRange(min=0, max=365)])
+    sso_passwords_allowed = BooleanField(_l("Directory users may also sign in with a password"), default=True)
+    sso_link_by_email = BooleanField(_l("A first directory sign-in may take over an existing account with the same "
+                                        "verified email"))
+    sso_role_claim = StringField(_l("Claim that gives the role (optional)"),
+                                 validators=[Optional(), Length(max=80), Regexp(r"^[A-Za-z0-9_:./-]+$")],
+                                 description=_l("Its value (or one of its values): trainee, trainer or admin."))
+    sso_badge_claim = StringField(_l("Claim that gives the badge number (optional)"),
+                                  validators=[Optional(), Length(max=80), Regexp(r"^[A-Za-z0-9_:./-]+$")])
 
 
 class AuditFilterForm(FlaskForm):

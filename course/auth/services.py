@@ -11,6 +11,7 @@ from course.auth.lockout import clear_lockout, is_locked, record_failure
 from course.core.accounts import DUMMY_HASH, find_user_by_email, hash_password, needs_rehash, verify_password
 from course.core.audit import record_event
 from course.core.password_links import spend_password_links
+from course.core.sso import password_sign_in_allowed
 from course.models import PasswordToken, User, utcnow
 
 
@@ -24,13 +25,15 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user = find_user_by_email(session, email)
     stored_hash = user.password_hash if user is not None else DUMMY_HASH
     refused = user is None or is_locked(user)
+    directory_only = not refused and not password_sign_in_allowed(session, user)
     # End the read before the deliberately slow hash, so no database lock (SQLite takes its write lock at
     # the start of a POST) is held while hashing. Nothing has been written yet; `user` reloads on use.
     session.rollback()
     matches = verify_password(stored_hash, password)
-    if refused or not matches or not user.active:
+    if refused or not matches or not user.active or directory_only:
         reason = "unknown_email" if user is None else (
-            "paused" if refused else ("wrong_password" if not matches else "deactivated"))
+            "paused" if refused else ("wrong_password" if not matches else (
+                "deactivated" if not user.active else "directory_only")))
         if user is not None and not refused and not matches:
             record_failure(session, user)
         record_sign_in_failure(session, user, reason)

@@ -99,17 +99,27 @@ def _status_banner(pdf: FPDF, certificate: Certificate, now: datetime) -> None:
     _centred(pdf, 18, text, 10, "B", ALERT)
 
 
+def certified_names(certificate: Certificate) -> tuple[str, dict[str, str]]:
+    """The course and module titles to print: as certified, in the reader's language when the certified
+    content version has them in it (versions never change, so these are the certified names too)."""
+    version = certificate.content_version
+    if version is None or version.content_lang == "en":
+        return certificate.course_title, {}
+    return version.title, {m.slug: m.title for m in version.modules if m.content_lang == version.content_lang}
+
+
 def _modules(pdf: FPDF, certificate: Certificate) -> None:
     pdf.set_text_color(*MUTED)
     pdf.set_font("serif", "B", 8.5)
     pdf.set_xy(24, 140)
     pdf.cell(150, 5, _("Modules completed, with best quiz score"))
     pdf.set_font("serif", "", 8.5)
+    titles = certified_names(certificate)[1]
     rows = (len(certificate.modules) + 1) // 2
     for index, module in enumerate(certificate.modules):
         column, row = divmod(index, rows) if rows else (0, 0)
         score = f"{module['score']:.0f}%" if module.get("score") is not None else _("completed")
-        text = f"{index + 1}. {module['title']}"
+        text = f"{index + 1}. {titles.get(module.get('slug'), module['title'])}"
         while pdf.get_string_width(text) > 88 and len(text) > 8:
             text = text[:-2].rstrip() + "…"
         pdf.set_xy(24 + column * 105, 146 + row * 5)
@@ -127,7 +137,7 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str, now: datet
     _centred(pdf, 68, _("This certifies that"), 12, colour=MUTED)
     _centred(pdf, 78, certificate.recipient_name, 30, max_width=230)
     _centred(pdf, 96, _("has completed the course"), 12, colour=MUTED)
-    _centred(pdf, 105, certificate.course_title, 18, "B", max_width=230)
+    _centred(pdf, 105, certified_names(certificate)[0], 18, "B", max_width=230)
     facts = []
     if certificate.credit_hours:
         facts.append(_("%(hours)s credit hours", hours=f"{certificate.credit_hours:g}"))

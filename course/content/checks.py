@@ -9,6 +9,7 @@ from collections import Counter
 from course.content.exam_rules import check_exam
 from course.content.item_rules import check_items
 from course.content.loader import LoadedCourse, LoadedModule, load_course
+from course.content.parity import check_parity
 from course.content.scenario_rules import check_scenario_rules, scenario_texts
 from course.content.schema import CONTENT_LOCALES
 from course.content.yamlio import Problem
@@ -28,6 +29,8 @@ def check_course(root) -> LoadedCourse:
     _check_course_modules(course)
     question_ids: Counter[str] = Counter(
         q.data["id"] for m in course.modules for q in [*m.questions, *m.exam_questions])
+    course.problems += [Problem(d.path, d.line, f"{d.id} is in the bank and in drafts.yaml: delete the draft")
+                        for d in course.drafts if question_ids[d.id]]
     for module in course.modules:
         _check_module(course, module, question_ids)
         if module.scenario is not None:
@@ -38,6 +41,9 @@ def check_course(root) -> LoadedCourse:
     _check_figures(course)
     _check_credit_hours(course)
     check_items(course)
+    finder = figure_finder(course)
+    for locale in CONTENT_LOCALES:
+        course.parity[locale] = check_parity(course, locale, finder)
     return course
 
 
@@ -224,10 +230,23 @@ def average_sentence_words(markdown: str) -> float:
     return sum(len(s.split()) for s in sentences) / len(sentences) if sentences else 0.0
 
 
+def _figure_forms(course: LoadedCourse) -> dict[str, str]:
+    """Every way the course may write a figure (its own, and its Korean forms) -> the figure."""
+    return {f.figure: f.figure for f in course.figures.figures} | {
+        form: f.figure for f in course.figures.figures for form in f.ko}
+
+
 def _figure_pattern(course: LoadedCourse) -> re.Pattern:
-    figures = sorted({f.figure for f in course.figures.figures}, key=len, reverse=True)
+    figures = sorted(_figure_forms(course), key=len, reverse=True)
     alternatives = [re.escape(f) for f in figures] or [r"(?!x)x"]
-    return re.compile(r"(?<![\w.,])(?:" + "|".join(alternatives) + r")(?![\w]|[.,]\d)")
+    # Not inside a longer number or word: ASCII letters and digits only, so "6,615건" and "7.5배" match.
+    return re.compile(r"(?<![A-Za-z0-9_.,])(?:" + "|".join(alternatives) + r")(?![A-Za-z0-9_]|[.,]\d)")
+
+
+def figure_finder(course: LoadedCourse):
+    """A function naming the figures (as figures.yaml writes them) that a text states."""
+    pattern, forms = _figure_pattern(course), _figure_forms(course)
+    return lambda text: {forms[m.group(0)] for m in pattern.finditer(re.sub(r"\s+", " ", text))}
 
 
 def unlisted_numbers(text: str, pattern: re.Pattern) -> list[str]:
@@ -240,6 +259,7 @@ def unlisted_numbers(text: str, pattern: re.Pattern) -> list[str]:
 def _check_figures(course: LoadedCourse) -> None:
     pattern = _figure_pattern(course)
     glossary = "\n".join(t.term + "\n" + t.definition for t in course.glossary.terms)
+    glossary += "\n".join(t.ko.term + "\n" + t.ko.definition for t in course.glossary.terms if t.ko)
     for number in unlisted_numbers(glossary, pattern):
         course.problems.append(Problem(course.display(course.root / "glossary.yaml"), None,
                                        f"'{number}' is not a figure listed in figures.yaml"))
@@ -259,10 +279,12 @@ def _check_figures(course: LoadedCourse) -> None:
             for number in unlisted_numbers("\n".join(texts), pattern):
                 course.problems.append(Problem(question.path, question.line,
                                                f"{data['id']}: '{number}' is not a figure listed in figures.yaml"))
-        if module.scenario is not None:
-            for number in unlisted_numbers("\n".join(scenario_texts(module.scenario)), pattern):
-                course.problems.append(Problem(module.scenario_path, None,
-                                               f"'{number}' is not a figure listed in figures.yaml"))
+        scenarios = [(module.scenario_path, module.scenario)] if module.scenario is not None else []
+        scenarios += [(module.scenario_variant_paths[locale], variant)
+                      for locale, variant in module.scenario_variants.items()]
+        for path, scenario in scenarios:
+            for number in unlisted_numbers("\n".join(scenario_texts(scenario)), pattern):
+                course.problems.append(Problem(path, None, f"'{number}' is not a figure listed in figures.yaml"))
 
 
 def _line_of(body: str, needle: str, first_line: int) -> int | None:

@@ -9,24 +9,21 @@ import yaml
 from flask import current_app
 from flask.cli import with_appcontext
 
-from course.content.checks import check_course
-from course.content.gift import export_gift, parse_gift
-from course.content.loader import FOLDER_NAME
+from course.content.gift_export import export_gift
+from course.content.gift_import import GiftImportError, ImportReport, decode, import_gift, module_folder
 
 
-def module_folder(slug: str) -> Path:
-    """The folder NN-<slug> of a module in the content directory."""
-    root = Path(current_app.config["CONTENT_DIR"])
-    for folder in root.iterdir():
-        match = FOLDER_NAME.match(folder.name)
-        if folder.is_dir() and match and match.group(2) == slug:
-            return folder
-    raise click.ClickException(f"No module folder NN-{slug} in {root}.")
-
-
-def _yaml_items(questions: list[dict]) -> str:
-    text = yaml.safe_dump(questions, sort_keys=False, allow_unicode=True, width=100, indent=2)
-    return "".join(("  " + line if line.strip() else line) for line in text.splitlines(keepends=True))
+def echo_report(label: str, report: ImportReport) -> None:
+    """One line per question (file:line: status id: reason), then the totals."""
+    for line, category in report.categories:
+        click.echo(f"{label}:{line}: category '{category}' (Moodle's; our questions belong to the module)")
+    for entry in report.entries:
+        what = {"ready": "imported", "draft": "imported as a draft", "skipped": "skipped"}[entry.status]
+        detail = "; ".join([*entry.reasons, *entry.notes])
+        click.echo(f"{label}:{entry.line}: {what}{' ' + entry.id if entry.id else ''}{': ' + detail if detail else ''}")
+    verb = "Would import" if report.dry_run else "Imported"
+    click.echo(f"{verb} {report.count('ready')} question(s) into {report.quiz_path}, "
+               f"{report.count('draft')} as drafts into {report.drafts_path}; skipped {report.count('skipped')}.")
 
 
 @click.command("import-gift")
@@ -34,35 +31,20 @@ def _yaml_items(questions: list[dict]) -> str:
 @click.option("--module", "slug", required=True, help="Module id (folder name without the number).")
 @click.option("--objective", help="Objective for questions without a '// objective:' comment.")
 @click.option("--source", help="Source id for questions without a '// source:' comment.")
+@click.option("--level", type=click.Choice(["recall", "application"]),
+              help="Level for questions without a '// level:' comment.")
+@click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
 @with_appcontext
-def import_gift(gift_file: str, slug: str, objective: str | None, source: str | None) -> None:
-    """Add the questions in a Moodle GIFT file to a module's quiz.yaml (checked; nothing half-written)."""
+def import_gift_command(gift_file: str, slug: str, objective: str | None, source: str | None, level: str | None,
+                        dry_run: bool) -> None:
+    """Add a Moodle GIFT file's questions to a module: complete ones to quiz.yaml, others as drafts."""
     try:
-        text = Path(gift_file).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{gift_file} is not UTF-8 text (byte {exc.start}); save it as UTF-8.") from None
-    result = parse_gift(text, objective, source)
-    for line, reason in result.problems:
-        click.echo(f"{gift_file}:{line}: {reason}", err=True)
-    if result.problems:
-        raise click.ClickException(f"{len(result.problems)} question(s) could not be imported; nothing was written.")
-    if not result.questions:
-        raise click.ClickException("The file holds no questions.")
-    quiz = module_folder(slug) / "quiz.yaml"
-    original = quiz.read_text(encoding="utf-8") if quiz.exists() else None
-    body = original.rstrip("\n") + "\n" if original else "questions:\n"
-    quiz.write_text(body + _yaml_items(result.questions), encoding="utf-8")
-    problems = [p for p in check_course(Path(current_app.config["CONTENT_DIR"])).problems
-                if p.path.endswith(f"{quiz.parent.name}/quiz.yaml")]
-    if problems:
-        if original is None:
-            quiz.unlink()
-        else:
-            quiz.write_text(original, encoding="utf-8")
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        raise click.ClickException("The imported questions do not fit the module; quiz.yaml was left unchanged.")
-    click.echo(f"Imported {len(result.questions)} question(s) into {quiz}.")
+        text = decode(Path(gift_file).read_bytes())
+        report = import_gift(Path(current_app.config["CONTENT_DIR"]), slug, text, objective=objective,
+                             source=source, level=level, dry_run=dry_run)
+    except (GiftImportError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    echo_report(gift_file, report)
 
 
 @click.command("export-gift")
@@ -71,7 +53,10 @@ def import_gift(gift_file: str, slug: str, objective: str | None, source: str | 
 @with_appcontext
 def export_gift_command(slug: str, output: str | None) -> None:
     """Write a module's question bank as Moodle GIFT (ordering questions are reported and left out)."""
-    quiz = module_folder(slug) / "quiz.yaml"
+    try:
+        quiz = module_folder(Path(current_app.config["CONTENT_DIR"]), slug) / "quiz.yaml"
+    except GiftImportError as exc:
+        raise click.ClickException(str(exc)) from None
     questions = yaml.safe_load(quiz.read_text(encoding="utf-8"))["questions"]
     text, skipped = export_gift(questions)
     for question_id in skipped:

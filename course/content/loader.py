@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course.content.drafts import DRAFTS_FILE, Draft, load_drafts, read_drafts  # noqa: F401 - re-exported
 from course.content.schema import (
     CONTENT_LOCALES,
     CourseSpec,
@@ -17,6 +18,7 @@ from course.content.schema import (
     ModuleSpec,
     QuestionTranslation,
     ScenarioSpec,
+    TermsFile,
 )
 from course.content.yamlio import (
     ContentError,
@@ -66,6 +68,8 @@ class LoadedModule:
     exam_questions: list[LoadedQuestion] = field(default_factory=list)  # exam.yaml: the final exam's own pool
     scenario: ScenarioSpec | None = None
     scenario_path: str | None = None
+    scenario_variants: dict[str, ScenarioSpec] = field(default_factory=dict)  # scenario.ko.yaml, by locale
+    scenario_variant_paths: dict[str, str] = field(default_factory=dict)
     linemaps: dict[str, LineMap] = field(default_factory=dict)
     orphan_variants: list[LoadedLesson] = field(default_factory=list)  # NN-slug.ko.md without NN-slug.md
 
@@ -82,6 +86,9 @@ class LoadedCourse:
     problems: list[Problem] = field(default_factory=list)
     content_hash: str = ""
     folder_slugs: list[str] = field(default_factory=list)  # every NN-<slug> folder, valid or not
+    drafts: list[Draft] = field(default_factory=list)  # imported questions waiting in drafts.yaml
+    terms: TermsFile | None = None  # terms.ko.yaml: the Korean terminology list
+    parity: dict = field(default_factory=dict)  # locale -> parity.Parity, filled by check_course
 
     def display(self, path: Path) -> str:
         return str(path.relative_to(self.root.parent)) if path.is_relative_to(self.root.parent) else str(path)
@@ -90,7 +97,8 @@ class LoadedCourse:
 def content_hash(root: Path) -> str:
     """SHA-256 over every content file's relative path and bytes: the content version."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".yaml", ".md"}):
+    files = (p for p in root.rglob("*") if p.is_file() and p.suffix in {".yaml", ".md"} and p.name != DRAFTS_FILE)
+    for path in sorted(files):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
@@ -108,6 +116,7 @@ def load_course(root: Path) -> LoadedCourse:
     course.spec = _load_model(course, root / "course.yaml", CourseSpec)
     course.figures = _load_model(course, root / "figures.yaml", FiguresFile, optional=True) or FiguresFile()
     course.glossary = _load_model(course, root / "glossary.yaml", GlossaryFile, optional=True) or GlossaryFile()
+    course.terms = _load_model(course, root / "terms.ko.yaml", TermsFile, optional=True)
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         match = FOLDER_NAME.match(folder.name)
         if not match:
@@ -149,6 +158,13 @@ def _load_module(course: LoadedCourse, folder: Path, slug: str) -> LoadedModule 
     if (folder / "scenario.yaml").is_file():
         module.scenario = _load_model(course, folder / "scenario.yaml", ScenarioSpec)
         module.scenario_path = course.display(folder / "scenario.yaml")
+    for locale in CONTENT_LOCALES:
+        path = folder / f"scenario.{locale}.yaml"
+        variant = _load_model(course, path, ScenarioSpec, optional=True)
+        if variant is not None:
+            module.scenario_variants[locale] = variant
+            module.scenario_variant_paths[locale] = course.display(path)
+    load_drafts(course, folder)
     return module
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from course.content.checks import check_course
-from course.content.loader import LoadedCourse, LoadedLesson
+from course.content.loader import LoadedCourse, LoadedLesson, LoadedModule
+from course.content.schema import CONTENT_LOCALES
 from course.core.settings import pinned_version
 from course.models import ContentVersion, Lesson, Module, Question
 
@@ -63,8 +64,10 @@ def _build_version(course: LoadedCourse) -> ContentVersion:
         content_hash=course.content_hash, title=spec.title, summary=spec.summary.strip(),
         validity_months=spec.validity_months, renewal_window_days=spec.renewal_window_days,
         credit_hours=spec.credit_hours,
-        glossary=[term.model_dump() for term in sorted(course.glossary.terms, key=lambda t: t.term.lower())],
+        glossary=[term.model_dump(exclude={"ko"})
+                  for term in sorted(course.glossary.terms, key=lambda t: t.term.lower())],
         exam_settings=spec.exam.model_dump() if spec.exam else {},
+        translations=_course_translations(course),
     )
     by_slug = {m.slug: m for m in course.modules}
     for position, slug in enumerate(spec.modules, start=1):
@@ -78,6 +81,7 @@ def _build_version(course: LoadedCourse) -> ContentVersion:
             scenario=(loaded.scenario.model_dump() | {"pass_score": loaded.spec.scenario_pass_score}
                       if loaded.scenario else None),
             scenario_required=loaded.spec.scenario_required,
+            translations=_module_translations(loaded),
         )
         for index, lesson in enumerate(loaded.lessons, start=1):
             module.lessons.append(Lesson(
@@ -94,6 +98,38 @@ def _build_version(course: LoadedCourse) -> ContentVersion:
                                           objective=data["objective"], data=data))
         version.modules.append(module)
     return version
+
+
+def _course_translations(course: LoadedCourse) -> dict:
+    """{locale: the course's words}: title, summary, glossary (in the English order), exam note, recommendations."""
+    found = {}
+    for locale in CONTENT_LOCALES:
+        words = getattr(course.spec, locale, None)
+        if words is None:
+            continue
+        terms = sorted(course.glossary.terms, key=lambda t: t.term.lower())
+        found[locale] = {
+            "title": words.title, "summary": words.summary.strip(),
+            "glossary": [getattr(t, locale).model_dump() if getattr(t, locale) else t.model_dump(exclude={locale})
+                         for t in terms],
+            "exam_content_note": words.exam_content_note, "recommendations": words.recommendations,
+        }
+    return found
+
+
+def _module_translations(loaded: LoadedModule) -> dict:
+    """{locale: the module's words}: title, summary, objectives by id, and its scenario in that language."""
+    found = {}
+    for locale in CONTENT_LOCALES:
+        words, scenario = getattr(loaded.spec, locale, None), loaded.scenario_variants.get(locale)
+        entry = {}
+        if words is not None:
+            entry = {"title": words.title, "summary": words.summary.strip(), "objectives": words.objectives}
+        if scenario is not None:
+            entry["scenario"] = scenario.model_dump() | {"pass_score": loaded.spec.scenario_pass_score}
+        if entry:
+            found[locale] = entry
+    return found
 
 
 def _lesson_text(lesson: LoadedLesson) -> dict:

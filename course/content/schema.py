@@ -40,6 +40,23 @@ class ExamSettings(Strict):
     pretest_items_per_objective: int = Field(default=1, ge=0, le=5)  # 0: no pre-test
 
 
+class CourseTranslation(Strict):
+    """`ko:` in course.yaml: the course's words in Korean."""
+
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = ""
+    recommendations: dict[str, str] = {}  # recommendation id -> its text
+    exam_content_note: str | None = None
+
+
+class ModuleTranslation(Strict):
+    """`ko:` in module.yaml: the module's words in Korean (objective texts by objective id)."""
+
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = ""
+    objectives: dict[str, str] = {}
+
+
 class CourseSpec(Strict):
     """`course.yaml`."""
 
@@ -51,6 +68,9 @@ class CourseSpec(Strict):
     modules: list[str] = Field(min_length=1)
     recommendations: list[Recommendation] = []
     exam: ExamSettings | None = None
+    # Languages every text must be in: a missing translation is an error once a language is listed here.
+    languages: list[Literal["en", "ko"]] = ["en"]
+    ko: CourseTranslation | None = None
 
 
 class Objective(Strict):
@@ -93,6 +113,7 @@ class ModuleSpec(Strict):
     scenario_required: bool = False
     # A finished run counts (for completion, and as "passed") at or above this percent of the points.
     scenario_pass_score: int = Field(default=70, ge=1, le=100)
+    ko: ModuleTranslation | None = None
 
 
 class LessonFrontMatter(Strict):
@@ -160,6 +181,7 @@ class Figure(Strict):
     figure: str = Field(min_length=1)
     source: str = Field(min_length=1)
     note: str = ""
+    ko: list[str] = []  # how Korean text writes it when not digit for digit ("3,000만 원" for "30 million won")
 
 
 class FiguresFile(Strict):
@@ -168,11 +190,34 @@ class FiguresFile(Strict):
     figures: list[Figure] = []
 
 
+class TermTranslation(Strict):
+    """A glossary entry in Korean."""
+
+    term: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+
+
 class Term(Strict):
     """A glossary entry."""
 
     term: str = Field(min_length=1)
     definition: str = Field(min_length=1)
+    ko: TermTranslation | None = None
+
+
+class TermChoice(Strict):
+    """One entry of `terms.ko.yaml`: the Korean words the course uses for an idea."""
+
+    en: str = Field(min_length=1)
+    ko: str = Field(min_length=1)
+    note: str = ""
+    avoid: list[str] = []
+
+
+class TermsFile(Strict):
+    """`terms.ko.yaml`: the Korean course's one terminology list."""
+
+    terms: list[TermChoice] = Field(min_length=1)
 
 
 class GlossaryFile(Strict):

@@ -12,7 +12,7 @@ from wtforms import HiddenField, StringField
 
 from course.core.security import safe_next
 from course.extensions import db
-from course.models.catalogue import Lesson, Question
+from course.models.catalogue import ContentVersion, Lesson, Module, Question
 from course.models.users import User
 
 bp = Blueprint("i18n", __name__)
@@ -131,6 +131,37 @@ def _show_lesson_variant(lesson: Lesson, _context) -> None:
             set_committed_value(lesson, name, variant[name])
     if variant:
         lesson.content_lang = locale
+
+
+@event.listens_for(ContentVersion, "load")
+def _show_version_variant(version: ContentVersion, _context) -> None:
+    locale = _content_locale()
+    variant = (version.translations or {}).get(locale) if locale else None
+    if not variant:
+        return
+    for name in ("title", "summary", "glossary"):
+        set_committed_value(version, name, variant[name])
+    if version.exam_settings and variant.get("exam_content_note"):
+        set_committed_value(version, "exam_settings",
+                            version.exam_settings | {"content_note": variant["exam_content_note"]})
+    version.content_lang = locale
+
+
+@event.listens_for(Module, "load")
+def _show_module_variant(module: Module, _context) -> None:
+    locale = _content_locale()
+    variant = (module.translations or {}).get(locale) if locale else None
+    if not variant:
+        return
+    if "title" in variant:
+        set_committed_value(module, "title", variant["title"])
+        set_committed_value(module, "summary", variant["summary"])
+        set_committed_value(module, "objectives", [o | {"text": variant["objectives"].get(o["id"], o["text"])}
+                                                   for o in module.objectives])
+        module.content_lang = locale
+    if variant.get("scenario") and module.scenario:
+        set_committed_value(module, "scenario", variant["scenario"])
+        module.scenario_lang = locale
 
 
 @event.listens_for(Question, "load")

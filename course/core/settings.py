@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from course.core.audit import record_event
 from course.models import ContentVersion, Setting, User, utcnow
 
-KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days")
+KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days",
+        # single sign-on (core/sso.py): whether directory users may also use passwords, link by email, claims
+        "sso_passwords_allowed", "sso_link_by_email", "sso_role_claim", "sso_badge_claim")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def save_settings(session: Session, actor: User, values: dict[str, object]) -> l
             row.value, row.updated_at, row.updated_by_id = {"value": value}, utcnow(), actor.id
         changed.append(key)
     if changed:
-        record_event(session, actor, "settings.changed", "settings", ",".join(changed),
+        record_event(session, actor, "settings.changed", "settings", "academy", changed=changed,
                      **{key: values[key] for key in changed})
         g.pop("dignity_settings", None)
     session.flush()

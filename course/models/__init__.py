@@ -5,6 +5,7 @@ from course.models.base import Model, utcnow
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
 from course.models.certificates import Certificate, CertificateStatus
 from course.models.cohorts import Cohort, CohortInvitation, CohortMember, CohortTrainer
+from course.models.identities import UserIdentity
 from course.models.progress import (
     AttemptItem,
     AttemptPurpose,
@@ -22,5 +23,7 @@ __all__ = [
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
     "Lesson",
     "LessonProgress",
-    "Model", "Module", "PasswordToken", "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "utcnow",
+    "Model", "Module", "PasswordToken", "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User",
+    "UserIdentity",
+    "utcnow",
 ]

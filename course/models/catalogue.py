@@ -29,6 +29,8 @@ class ContentVersion(Model):
     glossary: Mapped[list] = mapped_column(default=list, server_default="[]")  # [{term, definition}]
     # The final exam's blueprint and rules (course.yaml `exam:`); empty when the course has no exam.
     exam_settings: Mapped[dict] = mapped_column(default=dict, server_default="{}")
+    # Other languages' words: {"ko": {title, summary, glossary, exam_content_note, recommendations}}
+    translations: Mapped[dict] = mapped_column(default=dict, server_default="{}")
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="version", order_by="Module.position", cascade="all, delete-orphan"
@@ -43,6 +45,7 @@ class Module(Model):
     """A module as published in one content version."""
 
     content_lang = "en"  # language of the words shown; the i18n load hook sets "ko" for a variant
+    scenario_lang = "en"  # the same for the module's scenario
 
     __tablename__ = "modules"
     __table_args__ = (UniqueConstraint("version_id", "slug"),)
@@ -58,6 +61,8 @@ class Module(Model):
     sources: Mapped[list] = mapped_column(default=list)  # [{id, citation}]
     quiz_settings: Mapped[dict] = mapped_column(default=dict)
     scenario: Mapped[dict | None]
+    # Other languages' words: {"ko": {title, summary, objectives: {id: text}, scenario}}
+    translations: Mapped[dict] = mapped_column(default=dict, server_default="{}")
     scenario_required: Mapped[bool] = mapped_column(default=False)
 
     version: Mapped[ContentVersion] = relationship(back_populates="modules")
