@@ -46,6 +46,12 @@ def platform_origins(platform: LtiPlatform) -> list[str]:
     return sorted({o for o in found if o})
 
 
+def registered_origins(session: Session) -> list[str]:
+    """The origins of every active registered platform."""
+    platforms = session.scalars(select(LtiPlatform).where(LtiPlatform.active.is_(True)))
+    return sorted({o for platform in platforms for o in platform_origins(platform)})
+
+
 class DatabaseToolConf(ToolConfAbstract):
     """Registrations and deployments from the `lti_platforms` table; one issuer may hold several client ids."""
 

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import login_user
 
 from course.core.audit import record_event
-from course.core.errors import render_error
 from course.core.security import allow_framing
 from course.database import writes_on_get
 from course.extensions import csrf, db
@@ -20,11 +19,21 @@ from course.lti.deep_linking import deep_link_response, placeable_modules
 from course.lti.keys import tool_jwks
 from course.lti.launch import accept_launch, handover_token, login_redirect
 from course.lti.people import LaunchRefused
-from course.lti.registry import origin, platform_origins
+from course.lti.registry import origin, platform_origins, registered_origins
 from course.lti.storage import take_value
 from course.models import User
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
+
+
+def refusal(message: str):
+    """The clear page for a refused launch (400, the reason in words, never a trace), in the lean layout.
+
+    It is shown where the launch was, often inside a registered platform's frame, so those platforms may frame
+    it (and only they): it holds no form or link that acts.
+    """
+    page = make_response(render_template("lti/refused.html", message=message), 400)
+    return allow_framing(page, registered_origins(db.session))
 
 
 def start_session(user: User) -> None:
@@ -41,7 +50,7 @@ def login():
     try:
         return login_redirect(db.session)
     except LaunchRefused as error:
-        return render_error(400, str(error))
+        return refusal(str(error))
 
 
 @bp.post("/launch")
@@ -50,7 +59,7 @@ def launch():
     try:
         accepted = accept_launch(db.session)
     except LaunchRefused as error:
-        return render_error(400, str(error))
+        return refusal(str(error))
     if accepted.deep_linking:
         page = render_template("lti/deep_link.html", launch_id=accepted.message.get_launch_id(),
                                modules=placeable_modules(db.session), roster=accepted.roster)
@@ -70,7 +79,7 @@ def enter(token: str):
     handover = take_value(db.session, f"handover-{token[:64]}")
     user = db.session.get(User, handover["user_id"]) if handover else None
     if user is None or not user.active or user.session_version != handover["version"]:
-        return render_error(400, _expired())
+        return refusal(_expired())
     start_session(user)
     return redirect(handover["next"])
 
@@ -86,7 +95,7 @@ def deep_link():
     try:
         return_url, token, origins = deep_link_response(db.session, request.form.get("launch_id", "")[:100], chosen)
     except LaunchRefused:
-        return render_error(400, _expired())
+        return refusal(_expired())
     page = render_template("lti/deep_link_return.html", return_url=return_url, token=token, count=len(chosen))
     return allow_framing(make_response(page), origins, [o for o in [origin(return_url)] if o])
 
