@@ -142,6 +142,10 @@ def test_forged_replayed_misaddressed_and_stale_launches_are_refused(app, tool, 
     kid = jwt.get_unverified_header(form["id_token"])["kid"]
     forged = jwt.encode(claims, new_key_pems()[0], algorithm="RS256", headers={"kid": kid})
     refused(browser.post_launch(form, forged), "could not be verified")
+    refused(browser.post_launch(form, "not.a.token"), "could not be verified")
+    list_body = jwt.encode({"x": 1}, "k" * 32, headers={"kid": kid}).split(".")
+    list_body[1] = "WzFd"  # a JSON list where the claims should be
+    refused(browser.post_launch(form, ".".join(list_body)), "could not be accepted")
 
     form = browser.begin(platform.start_url("learner-1"))
     assert browser.post_launch(form).status_code == 200

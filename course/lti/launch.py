@@ -62,6 +62,8 @@ def login_redirect(session: Session):
         return FlaskOIDCLogin(flask_request, conf, **services).redirect(public_url("lti.launch"))
     except (OIDCException, LtiException) as error:
         raise LaunchRefused(refusal_message(str(error))) from None
+    except (TypeError, ValueError):  # a parameter that is not text
+        raise LaunchRefused(refusal_message("")) from None
 
 
 REFUSALS = (  # what pylti1p3 says → what the person who clicked the link reads
@@ -104,6 +106,10 @@ def validate_launch(session: Session) -> tuple[FlaskMessageLaunch, LtiPlatform, 
         data = message.get_launch_data()
     except (LtiException, OIDCException) as error:
         raise LaunchRefused(refusal_message(str(error))) from None
+    except (AttributeError, TypeError, KeyError, ValueError):  # a token whose parts are not what LTI says
+        raise LaunchRefused(refusal_message("")) from None
+    if not isinstance(data, dict):
+        raise LaunchRefused(refusal_message(""))
     platform = conf.platform
     if platform is None:
         raise LaunchRefused(refusal_message("Registration not found"))
