@@ -7,7 +7,7 @@ from flask import current_app, url_for
 from flask.cli import AppGroup
 
 from course.extensions import db
-from course.lti.grades import due_scores, http_session, send_score
+from course.lti.grades import http_session, next_due_score, send_score
 from course.lti.platforms import PlatformError, PlatformFields, all_platforms, register_platform, tool_urls
 from course.lti.roster import RosterUnavailable, contexts_with_rosters, sync_roster
 from course.lti.storage import forget_expired
@@ -67,7 +67,10 @@ def send_grades(limit: int) -> None:
     """Post queued scores to the platforms' gradebooks; failures are retried later (run it every minute)."""
     sent = failed = 0
     http = http_session()
-    for score in due_scores(db.session, utcnow(), limit):
+    for _ in range(limit):
+        score = next_due_score(db.session, utcnow())
+        if score is None:
+            break
         ok = send_score(db.session, score, http, utcnow())
         db.session.commit()  # each score on its own: a crash halfway loses nothing and resends nothing sent
         sent, failed = sent + ok, failed + (not ok)

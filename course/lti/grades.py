@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import requests
 from pylti1p3.assignments_grades import AssignmentsGradesService
-from pylti1p3.exception import LtiException, LtiServiceException
+from pylti1p3.exception import LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 from pylti1p3.service_connector import ServiceConnector
@@ -92,10 +92,14 @@ def after_progress(session: Session, user: User, progress: CourseProgress) -> No
     queue_scores(session, user, progress)
 
 
-def due_scores(session: Session, now: datetime, limit: int = 100) -> list[LtiScore]:
-    """Scores not yet accepted whose next try is due, oldest first (locked, skipping rows another sender holds)."""
-    return list(session.scalars(select(LtiScore).where(LtiScore.sent_at.is_(None), LtiScore.next_try_at <= now)
-                                .order_by(LtiScore.id).limit(limit).with_for_update(skip_locked=True)))
+def next_due_score(session: Session, now: datetime) -> LtiScore | None:
+    """The oldest score not yet accepted whose next try is due, locked until the caller commits.
+
+    On PostgreSQL a second sender skips it (SKIP LOCKED) and takes the next one, so two senders never post the
+    same score at once; SQLite runs one writer at a time anyway.
+    """
+    return session.scalar(select(LtiScore).where(LtiScore.sent_at.is_(None), LtiScore.next_try_at <= now)
+                          .order_by(LtiScore.id).limit(1).with_for_update(skip_locked=True))
 
 
 def _grade(score: LtiScore) -> Grade:
@@ -132,7 +136,7 @@ def send_score(session: Session, score: LtiScore, http: requests.Session, now: d
     score.attempts += 1
     try:
         post_score(score, http)
-    except (LtiServiceException, LtiException, requests.RequestException, ValueError, KeyError) as error:
+    except Exception as error:  # whatever went wrong, the score stays queued and is tried again later
         score.last_error = _describe(error)[:500]
         score.next_try_at = now + min(timedelta(minutes=2 ** min(score.attempts - 1, 10)), MAX_PAUSE)
         session.flush()
