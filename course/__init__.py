@@ -20,7 +20,7 @@ from course.certificates.views import bp as certificates_bp
 from course.cli import register_cli
 from course.config import PROJECT_ROOT, check_production_safety, from_environment
 from course.content.views import bp as content_admin_bp
-from course.core.completion import register_certifier
+from course.core.completion import register_certifier, register_progress_listener
 from course.core.errors import database_unavailable, register_error_handlers
 from course.core.i18n import current_language, register_i18n, select_locale
 from course.core.markdown import render_markdown
@@ -29,6 +29,9 @@ from course.core.settings import academy_name
 from course.database import compare_server_default, configure_engine, render_migration_item
 from course.extensions import alembic, babel, csrf, db, limiter, login_manager
 from course.learn.views import bp as learn_bp
+from course.lti.admin import bp as lti_admin_bp
+from course.lti.grades import after_progress
+from course.lti.views import bp as lti_bp
 from course.main.views import bp as main_bp
 from course.quiz.exam_views import bp as exam_bp
 from course.quiz.views import bp as quiz_bp
@@ -72,9 +75,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
                       certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp,
-                      content_admin_bp, sso_bp):
+                      content_admin_bp, sso_bp, lti_bp, lti_admin_bp):
         app.register_blueprint(blueprint)
     register_certifier(app, issue_certificate_if_complete)
+    register_progress_listener(app, after_progress)  # LTI grade passback
     init_sso(app)
     register_i18n(app)
     register_request_hooks(app)

@@ -23,6 +23,7 @@ from course.core.catalogue import load_live_version
 from course.core.passwords import password_problem
 from course.demo import seed_demo_cohort
 from course.extensions import alembic, db
+from course.lti.cli import lti_cli
 from course.models import UNUSABLE_PASSWORD, Role, User
 
 DEMO_ACCOUNTS = [
@@ -155,6 +156,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(lti_cli)
     app.cli.add_command(setup)
     app.cli.add_command(demo)
     app.cli.add_command(backup_command)

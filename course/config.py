@@ -49,6 +49,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "30/minute"),
         "CREDENTIAL_KEY_DIR": env.get("CREDENTIAL_KEY_DIR", ""),  # default: <instance>/keys
+        # LTI 1.3: the tool's signing keys (default: <instance>/lti-keys) and how long a launch's nonce lives.
+        "LTI_KEY_DIR": env.get("LTI_KEY_DIR", ""),
+        "LTI_NONCE_SECONDS": int(env.get("LTI_NONCE_SECONDS", "600")),
         # Sign-in, registration and password links are rate limited per address (lockout is per account).
         "AUTH_RATE_LIMIT": env.get("AUTH_RATE_LIMIT", "20/minute;200/hour"),
         # Self-service password reset by email; without MAIL_SERVER, trainers and admins issue links.

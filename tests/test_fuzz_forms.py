@@ -213,8 +213,14 @@ def _route_world(app, make_user, make_cohort) -> tuple[dict, dict]:
         db.session.add(invitation)
         db.session.commit()
         version = db.session.scalar(select(ContentVersion))
+        from course.models import LtiPlatform  # noqa: PLC0415
+        platform = LtiPlatform(name="LMS", issuer="https://lms.example", client_id="c", deployment_ids=["d"],
+                               auth_login_url="https://lms.example/a", auth_token_url="https://lms.example/t",
+                               key_set_url="https://lms.example/k")
+        db.session.add(platform)
+        db.session.commit()
         ids.update(code=cohort.invite_code, version=version.id, content_hash=version.content_hash,
-                   invitation=invitation.id)
+                   invitation=invitation.id, platform=platform.id)
     return clients, ids
 
 
@@ -222,7 +228,8 @@ def _valid_args(ids: dict) -> dict:
     return {"cohort_id": ids["cohort"], "attempt_id": ids["attempt"], "run_id": ids["run"], "user_id": ids["trainee"],
             "serial": ids["serial"], "token": ids["token"], "code": ids["code"], "version_id": ids["version"],
             "invitation_id": ids["invitation"], "slug": "basics", "lesson_slug": "first", "file_format": "json",
-            "filename": "css/site.css", "content_hash": ids["content_hash"], "kid": "no-such-key", "number": 0}
+            "filename": "css/site.css", "content_hash": ids["content_hash"], "kid": "no-such-key", "number": 0,
+            "platform_id": ids["platform"]}
 
 
 def _url(rule, args: dict) -> str:

@@ -107,3 +107,25 @@ def test_an_unreachable_database_gets_a_clear_503(tmp_path):
     as_json = app.test_client().get("/login", headers={"Accept": "application/json"})
     assert as_json.status_code == 503
     assert "database cannot be reached" in as_json.json["error"]
+
+
+def test_only_a_response_that_allows_framing_names_who_may_frame_it(app):
+    """LTI launch pages may be framed by the launching platform's origin; nothing else, and nothing looser."""
+    from flask import make_response
+
+    from course.core.security import allow_framing
+
+    with app.test_request_context("/lti/launch"):
+        response = allow_framing(make_response("ok"), ["https://lms.example", "https://x.example; script-src *", "*"],
+                                 ["https://lms.example:8443"])
+        response = app.process_response(response)
+    policy = response.headers["Content-Security-Policy"]
+    assert policy.endswith("frame-ancestors 'self' https://lms.example")
+    assert "form-action 'self' https://lms.example:8443;" in policy
+    assert "script-src *" not in policy
+    assert policy.replace("frame-ancestors 'self' https://lms.example", "frame-ancestors 'none'").replace(
+        "form-action 'self' https://lms.example:8443", "form-action 'self'") == CONTENT_SECURITY_POLICY
+    assert "X-Frame-Options" not in response.headers
+    with app.test_request_context("/lti/launch"):
+        nobody = app.process_response(allow_framing(make_response("ok"), []))
+    assert "frame-ancestors 'none'" in nobody.headers["Content-Security-Policy"]

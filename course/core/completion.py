@@ -18,7 +18,9 @@ from course.core.progress import CourseProgress, course_progress
 from course.models import Certificate, User
 
 Certifier = Callable[[Session, User, CourseProgress], Certificate | None]
+Listener = Callable[[Session, User, CourseProgress], None]
 EXTENSION = "dignity.certifier"
+LISTENERS = "dignity.progress_listeners"
 
 
 def register_certifier(app, certifier: Certifier) -> None:
@@ -26,17 +28,27 @@ def register_certifier(app, certifier: Certifier) -> None:
     app.extensions[EXTENSION] = certifier
 
 
+def register_progress_listener(app, listener: Listener) -> None:
+    """Add a function told of every progress change (LTI grade passback queues the new score)."""
+    app.extensions.setdefault(LISTENERS, []).append(listener)
+
+
 def certify_if_complete(session: Session, user: User, progress: CourseProgress | None = None) -> Certificate | None:
-    """After progress changed: the certificate this issued or renewed, if any. Flushes, does not commit."""
+    """After progress changed: tell the listeners, then the certificate this issued or renewed, if any.
+
+    Flushes, does not commit."""
     certifier = current_app.extensions.get(EXTENSION)
-    if certifier is None:
+    listeners = current_app.extensions.get(LISTENERS, ())
+    if certifier is None and not listeners:
         return None
     if progress is None:
         version = load_live_version(session)
         if version is None:
             return None
         progress = course_progress(session, user, version)
-    return certifier(session, user, progress)
+    for listener in listeners:
+        listener(session, user, progress)
+    return certifier(session, user, progress) if certifier is not None else None
 
 
 def announce_certificate(certificate: Certificate | None) -> bool:

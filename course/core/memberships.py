@@ -1,4 +1,5 @@
-"""A trainee's cohorts for their own dashboard: memberships with due dates and what is left, and invitations."""
+"""A trainee's cohorts for their own dashboard (memberships with due dates, what is left, invitations), and adding
+people to a cohort from outside the trainer's pages (a learning platform's roster)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from course.core.progress import CourseProgress
-from course.models import Cohort, CohortInvitation, CohortMember, User, utcnow
+from course.models import Cohort, CohortInvitation, CohortMember, CohortTrainer, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,26 @@ def cohort_standings(cohorts: list[Cohort], progress: CourseProgress, certified:
     return [CohortStanding(cohort, done, not done and cohort.due_on is not None and today > cohort.due_on,
                            modules_left, exam_left)
             for cohort in cohorts]
+
+
+def add_member(session: Session, cohort: Cohort, user: User) -> bool:
+    """Make `user` a member of `cohort` (any invitation is then answered); False if already one. Flushes."""
+    if session.scalar(select(CohortMember.id).where(CohortMember.cohort_id == cohort.id,
+                                                    CohortMember.user_id == user.id)) is not None:
+        return False
+    session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
+    invitation = session.scalar(select(CohortInvitation).where(CohortInvitation.cohort_id == cohort.id,
+                                                               CohortInvitation.user_id == user.id))
+    if invitation is not None:
+        session.delete(invitation)
+    session.flush()
+    return True
+
+
+def add_trainer(session: Session, cohort: Cohort, user: User) -> bool:
+    """Make `user` a trainer of `cohort`; False if already one. Flushes."""
+    if session.get(CohortTrainer, (cohort.id, user.id)) is not None:
+        return False
+    session.add(CohortTrainer(cohort_id=cohort.id, user_id=user.id))
+    session.flush()
+    return True

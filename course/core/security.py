@@ -91,6 +91,8 @@ def init_security(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response):
         for name, value in HEADERS.items():
+            if name == "X-Frame-Options" and getattr(response, "framable_by", None):
+                continue  # allow_framing: its CSP frame-ancestors names who may frame it; DENY would overrule it
             response.headers.setdefault(name, value)
         user = g.get("_login_user")  # only if the view loaded it: this hook must not touch the database
         if (user is not None and not user.is_anonymous and request.endpoint != "static"  # reads no column
@@ -105,6 +107,26 @@ def init_security(app: Flask) -> None:
             app.logger.info("request", extra={"method": request.method, "path": request.path,
                                               "status": response.status_code, "duration_ms": round(elapsed, 1)})
         return response
+
+
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def allow_framing(response, ancestors: list[str], form_targets: list[str] | tuple = ()):
+    """Let `ancestors` (web origins) frame this one response, and its forms post to `form_targets` too.
+
+    For the LTI pages a learning platform shows inside its own page: everything else keeps
+    `frame-ancestors 'none'` and `X-Frame-Options: DENY`. Anything that is not a plain origin is dropped.
+    """
+    allowed = [a for a in ancestors if ORIGIN.fullmatch(a)]
+    targets = [t for t in form_targets if ORIGIN.fullmatch(t)]
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'", "frame-ancestors " + (" ".join(["'self'", *allowed]) if allowed else "'none'"))
+    if targets:
+        policy = policy.replace("form-action 'self'", "form-action " + " ".join(["'self'", *targets]))
+    response.headers["Content-Security-Policy"] = policy
+    response.framable_by = allowed
+    return response
 
 
 class JsonFormatter(logging.Formatter):

@@ -6,6 +6,7 @@ from course.models.catalogue import ContentVersion, Lesson, Module, Question
 from course.models.certificates import Certificate, CertificateStatus
 from course.models.cohorts import Cohort, CohortInvitation, CohortMember, CohortTrainer
 from course.models.identities import UserIdentity
+from course.models.lti import LtiContext, LtiGradeTarget, LtiIdentity, LtiLaunchValue, LtiPlatform, LtiScore
 from course.models.progress import (
     AttemptItem,
     AttemptPurpose,
@@ -21,9 +22,8 @@ from course.models.users import UNUSABLE_PASSWORD, PasswordToken, Role, User
 __all__ = [
     "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "Certificate",
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
-    "Lesson",
-    "LessonProgress",
+    "Lesson", "LessonProgress", "LtiContext", "LtiGradeTarget", "LtiIdentity", "LtiLaunchValue", "LtiPlatform",
+    "LtiScore",
     "Model", "Module", "PasswordToken", "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User",
-    "UserIdentity",
-    "utcnow",
+    "UserIdentity", "utcnow",
 ]
