@@ -24,6 +24,7 @@ from course.core.passwords import password_problem
 from course.demo import seed_demo_cohort
 from course.extensions import alembic, db
 from course.models import UNUSABLE_PASSWORD, Role, User
+from course.reminders.cli import reminders_cli
 
 DEMO_ACCOUNTS = [
     ("admin@academy.example", "Alex Admin", Role.ADMIN),
@@ -151,6 +152,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(setup)
     app.cli.add_command(demo)
     app.cli.add_command(backup_command)
+    app.cli.add_command(reminders_cli)
 
 
 @click.command("demo")

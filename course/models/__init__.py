@@ -5,6 +5,7 @@ from course.models.base import Model, utcnow
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
 from course.models.certificates import Certificate, CertificateStatus
 from course.models.cohorts import Cohort, CohortInvitation, CohortMember, CohortTrainer
+from course.models.notices import CalendarFeed, Notice, NoticeKind, NoticeStatus
 from course.models.progress import (
     AttemptItem,
     AttemptPurpose,
@@ -18,9 +19,10 @@ from course.models.settings import Setting
 from course.models.users import UNUSABLE_PASSWORD, PasswordToken, Role, User
 
 __all__ = [
-    "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "Certificate",
+    "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "CalendarFeed", "Certificate",
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
     "Lesson",
     "LessonProgress",
-    "Model", "Module", "PasswordToken", "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "utcnow",
+    "Model", "Module", "Notice", "NoticeKind", "NoticeStatus", "PasswordToken", "Question", "QuizAttempt", "Role",
+    "ScenarioRun", "Setting", "User", "utcnow",
 ]
