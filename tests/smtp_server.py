@@ -56,7 +56,7 @@ def smtp_server():
 
 
 @pytest.fixture
-def mail_app(make_app, smtp_server):
+def smtp_app(make_app, smtp_server):
     """An app whose email goes to the test's SMTP server; links are built on http://localhost."""
     _mailbox, port = smtp_server
     return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False,

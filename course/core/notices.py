@@ -20,8 +20,9 @@ def member_due_on() -> ColumnElement:
     return Cohort.due_on
 
 
-def queue_notices(session: Session, rows: Select) -> int:
-    """Insert a notice for each row of `rows` (columns in NOTICE_COLUMNS order), skipping any that exists.
+def queue_notices(session: Session, rows: Select | list[dict]) -> int:
+    """Insert a notice for each row of `rows` (a query with columns in NOTICE_COLUMNS order, or dicts),
+    skipping any that exists.
 
     The database decides (INSERT … SELECT … ON CONFLICT DO NOTHING on the unique recipient/kind/subject),
     so two runs or two trainers at once cannot queue, and so cannot send, the same email twice.
@@ -30,5 +31,10 @@ def queue_notices(session: Session, rows: Select) -> int:
     module = postgresql if dialect == "postgresql" else sqlite
     if dialect not in ("postgresql", "sqlite"):
         raise RuntimeError(f"queueing notices needs PostgreSQL or SQLite, not {dialect}")
-    statement = module.insert(Notice).from_select(NOTICE_COLUMNS, rows).on_conflict_do_nothing()
+    if isinstance(rows, list):
+        if not rows:
+            return 0
+        statement = module.insert(Notice).values(rows).on_conflict_do_nothing()
+    else:
+        statement = module.insert(Notice).from_select(NOTICE_COLUMNS, rows).on_conflict_do_nothing()
     return session.execute(statement).rowcount

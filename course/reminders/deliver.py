@@ -152,4 +152,5 @@ def dry_run(session: Session, now: datetime | None = None) -> Iterator[tuple[str
     waiting = (select(User.email, Notice.kind, Notice.subject, Notice.status).join(User, User.id == Notice.user_id)
                .where(Notice.status.in_([NoticeStatus.PENDING, NoticeStatus.FAILED]), Notice.attempts < MAX_ATTEMPTS)
                .order_by(Notice.id).execution_options(yield_per=500))
-    yield from session.execute(waiting).tuples()
+    for email, kind, subject, status in session.execute(waiting):
+        yield email, kind, subject, status
