@@ -66,7 +66,8 @@ def test_the_feed_is_in_the_trainees_language_and_includes_renewal(app, trainee,
     certificate = earn_certificate(client, app)
     renew_on = utcnow() + timedelta(days=300)
     with app.app_context():
-        db.session.execute(update(Certificate).values(renewal_due_at=renew_on, expires_at=renew_on + timedelta(days=30)))
+        db.session.execute(update(Certificate).values(renewal_due_at=renew_on,
+                                                      expires_at=renew_on + timedelta(days=30)))
         db.session.commit()
     path = make_feed(client)
     found = events(app.test_client().get(path).data)
