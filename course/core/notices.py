@@ -34,7 +34,8 @@ def queue_notices(session: Session, rows: Select | list[dict]) -> int:
     if isinstance(rows, list):
         if not rows:
             return 0
-        statement = module.insert(Notice).values(rows).on_conflict_do_nothing()
+        statement = module.insert(Notice.__table__).values(rows).on_conflict_do_nothing()
     else:
-        statement = module.insert(Notice).from_select(NOTICE_COLUMNS, rows).on_conflict_do_nothing()
-    return session.execute(statement).rowcount
+        statement = module.insert(Notice.__table__).from_select(NOTICE_COLUMNS, rows).on_conflict_do_nothing()
+    # Without preserve_rowcount an INSERT's count is not kept once its cursor closes (PostgreSQL reports -1).
+    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount

@@ -146,7 +146,7 @@ def dry_run(session: Session, now: datetime | None = None) -> Iterator[tuple[str
     now = now or utcnow()
     for kind, query in due_queries(now).items():
         rows = unrecorded(query).subquery()
-        for email, subject in session.execute(select(User.email, rows.c[2]).join(User, User.id == rows.c[0])
+        for email, subject in session.execute(select(User.email, rows.c.subject).join(User, User.id == rows.c.user_id)
                                               .execution_options(yield_per=500)):
             yield email, kind, subject, "new"
     waiting = (select(User.email, Notice.kind, Notice.subject, Notice.status).join(User, User.id == Notice.user_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, cast, exists, literal, or_, select
+from sqlalchemy import Select, and_, cast, exists, literal, null, or_, select
 from sqlalchemy.orm import Session
 
 from course.core.notices import NOTICE_COLUMNS, member_due_on, queue_notices
@@ -25,8 +25,10 @@ RECENT_DAYS = 30  # invitations and certificates newer than this; older ones pre
 
 
 def _row(user_id, kind: str, subject, cohort_id, now: datetime) -> Select:
-    return select(user_id, literal(kind), subject, cohort_id, literal(NoticeStatus.PENDING), literal(0),
-                  literal(now, Notice.__table__.c.created_at.type))
+    """A notice row in NOTICE_COLUMNS order, each column labelled with its name."""
+    values = (user_id, literal(kind), subject, cohort_id, literal(NoticeStatus.PENDING), literal(0),
+              literal(now, Notice.__table__.c.created_at.type))
+    return select(*(value.label(name) for value, name in zip(values, NOTICE_COLUMNS, strict=True)))
 
 
 def _has_valid_certificate(now: datetime):
@@ -56,7 +58,7 @@ def _invitation_rows(today: date, now: datetime) -> Select:
 def _certificate_rows(kind: str, now: datetime) -> Select:
     moment = (Certificate.issued_at >= now - timedelta(days=RECENT_DAYS) if kind == NoticeKind.CERTIFICATE_ISSUED
               else and_(Certificate.renewal_due_at.is_not(None), Certificate.renewal_due_at <= now))
-    return (_row(User.id, kind, cast(Certificate.id, Notice.__table__.c.subject.type), literal(None), now)
+    return (_row(User.id, kind, cast(Certificate.id, Notice.__table__.c.subject.type), null(), now)
             .select_from(Certificate).join(User, User.id == Certificate.user_id)
             .where(moment, User.active, Certificate.revoked_at.is_(None), Certificate.superseded_by_id.is_(None)))
 
@@ -81,7 +83,6 @@ def queue_due_notices(session: Session, now: datetime) -> dict[str, int]:
 def unrecorded(query: Select) -> Select:
     """The rows of a due query that have no notice yet (for --dry-run, which writes nothing)."""
     rows = query.subquery()
-    columns = dict(zip(NOTICE_COLUMNS, rows.c, strict=True))
-    return select(*rows.c).where(~exists().where(Notice.user_id == columns["user_id"], Notice.kind == columns["kind"],
-                                                 Notice.subject == columns["subject"]))
+    return select(*rows.c).where(~exists().where(Notice.user_id == rows.c.user_id, Notice.kind == rows.c.kind,
+                                                 Notice.subject == rows.c.subject))
 
