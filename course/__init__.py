@@ -14,6 +14,7 @@ from course.auth.sso import init_sso
 from course.auth.sso_views import bp as sso_bp
 from course.auth.views import bp as auth_bp
 from course.auth.views import load_user
+from course.calendar.views import bp as calendar_bp
 from course.certificates.admin import bp as certificates_admin_bp
 from course.certificates.services import issue_certificate_if_complete
 from course.certificates.views import bp as certificates_bp
@@ -35,8 +36,10 @@ from course.lti.views import bp as lti_bp
 from course.main.views import bp as main_bp
 from course.quiz.exam_views import bp as exam_bp
 from course.quiz.views import bp as quiz_bp
+from course.reminders.views import bp as notices_bp
 from course.scenarios.views import bp as scenarios_bp
 from course.trainer.invitation_views import bp as invitations_bp
+from course.trainer.pending_views import bp as pending_bp
 from course.trainer.report_views import bp as reports_bp
 from course.trainer.trainee_views import bp as trainees_bp
 from course.trainer.views import bp as trainer_bp
@@ -74,8 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
-                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp,
-                      content_admin_bp, sso_bp, lti_bp, lti_admin_bp):
+                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, pending_bp,
+                      notices_bp, calendar_bp, admin_bp, content_admin_bp, sso_bp, lti_bp, lti_admin_bp):
         app.register_blueprint(blueprint)
     register_certifier(app, issue_certificate_if_complete)
     register_progress_listener(app, after_progress)  # LTI grade passback

@@ -25,6 +25,7 @@ from course.demo import seed_demo_cohort
 from course.extensions import alembic, db
 from course.lti.cli import lti_cli
 from course.models import UNUSABLE_PASSWORD, Role, User
+from course.reminders.cli import reminders_cli
 
 DEMO_ACCOUNTS = [
     ("admin@academy.example", "Alex Admin", Role.ADMIN),
@@ -160,6 +161,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(setup)
     app.cli.add_command(demo)
     app.cli.add_command(backup_command)
+    app.cli.add_command(reminders_cli)
 
 
 @click.command("demo")

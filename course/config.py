@@ -61,6 +61,9 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": env.get("MAIL_FROM", ""),
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
+        # `flask reminders send`: emails per SMTP connection (and per page read from the database).
+        "MAIL_BATCH_SIZE": int(env.get("MAIL_BATCH_SIZE", "100")),
         # Behind a reverse proxy: how many proxies set each X-Forwarded-* header (0 = do not trust them).
         "PROXY_FIX_X_FOR": int(env.get("PROXY_FIX_X_FOR", "0")),
         "PROXY_FIX_X_PROTO": int(env.get("PROXY_FIX_X_PROTO", "0")),

@@ -17,6 +17,7 @@ from course.content.publish import sync_content
 from course.core.accounts import create_user
 from course.extensions import alembic, db
 from course.models import AttemptItem, Model, QuizAttempt, Role
+from tests.smtp_server import smtp_app, smtp_server  # noqa: F401 - fixtures: a real SMTP server per test
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 PASSWORD = "correct horse battery staple"

@@ -1,8 +1,11 @@
-"""Sending a password-reset link by SMTP when `MAIL_SERVER` is configured (standard library only)."""
+"""Email over SMTP when `MAIL_SERVER` is configured (standard library only): plain text plus HTML, one
+connection per batch."""
 
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 from flask import current_app
@@ -21,15 +24,46 @@ def public_link(path: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
-def compose(to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text email from the academy."""
+def compose(to: str, subject: str, body: str, html: str | None = None) -> EmailMessage:
+    """An email from the academy: plain text, plus an HTML alternative when `html` is given."""
     config = current_app.config
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config.get("MAIL_FROM") or f"no-reply@{config['MAIL_SERVER']}"
     message["To"] = to
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     return message
+
+
+@contextmanager
+def smtp_connection() -> Iterator[smtplib.SMTP]:
+    """One SMTP session from the configuration (MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS, MAIL_USERNAME,
+    MAIL_PASSWORD, MAIL_TIMEOUT). Raises OSError/SMTPException when the server cannot be reached at all."""
+    config = current_app.config
+    with SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 587),
+              timeout=float(config.get("MAIL_TIMEOUT") or 10)) as smtp:
+        if config.get("MAIL_USE_TLS", True):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        yield smtp
+
+
+def send_one(smtp: smtplib.SMTP, message: EmailMessage) -> str | None:
+    """Send `message` on an open session: None when the server accepted it, else the server's reason.
+
+    A refusal of this one message (recipient, sender, content) is returned; a dropped connection raises.
+    """
+    try:
+        smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        return "; ".join(f"{code} {reason.decode(errors='replace') if isinstance(reason, bytes) else reason}"
+                         for code, reason in exc.recipients.values())
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        return f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+    return None
 
 
 def send_messages(messages: list[EmailMessage]) -> dict[str, str]:
@@ -37,18 +71,12 @@ def send_messages(messages: list[EmailMessage]) -> dict[str, str]:
 
     Raises OSError/SMTPException when the server cannot be reached at all.
     """
-    config = current_app.config
     failed = {}
-    with SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 587), timeout=10) as smtp:
-        if config.get("MAIL_USE_TLS", True):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+    with smtp_connection() as smtp:
         for message in messages:
-            try:
-                smtp.send_message(message)
-            except smtplib.SMTPRecipientsRefused as exc:
-                failed[message["To"]] = str(exc)
+            error = send_one(smtp, message)
+            if error:
+                failed[message["To"]] = error
     return failed
 
 

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
@@ -61,3 +61,22 @@ def issue_password_link(session: Session, actor: User, user: User, days: int = S
     session.add(row)
     record_event(session, actor, "user.password_link_issued", "user", user.id, purpose=row.purpose)
     return token
+
+
+def reissue_set_links(session: Session, actor: User | None, user_ids: list[int],
+                      now: datetime | None = None) -> dict[int, str]:
+    """New one-time set-password links for `user_ids`, ending every earlier unused link of theirs (so a lost or
+    leaked list stops working). Two statements, however many users; returns user id -> token in clear."""
+    now = now or utcnow()
+    if not user_ids:
+        return {}
+    session.execute(
+        update(PasswordToken).where(PasswordToken.user_id.in_(user_ids), PasswordToken.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False)
+    )
+    tokens = {user_id: secrets.token_urlsafe(32) for user_id in user_ids}
+    session.execute(insert(PasswordToken), [
+        {"user_id": user_id, "token_hash": _digest(token), "purpose": "set", "created_at": now,
+         "expires_at": now + timedelta(days=SET_PASSWORD_DAYS), "created_by_id": actor.id if actor else None}
+        for user_id, token in tokens.items()])
+    return tokens

@@ -7,6 +7,7 @@ from course.models.certificates import Certificate, CertificateStatus
 from course.models.cohorts import Cohort, CohortInvitation, CohortMember, CohortTrainer
 from course.models.identities import UserIdentity
 from course.models.lti import LtiContext, LtiGradeTarget, LtiIdentity, LtiLaunchValue, LtiPlatform, LtiScore
+from course.models.notices import CalendarFeed, Notice, NoticeKind, NoticeStatus
 from course.models.progress import (
     AttemptItem,
     AttemptPurpose,
@@ -20,10 +21,10 @@ from course.models.settings import Setting
 from course.models.users import UNUSABLE_PASSWORD, PasswordToken, Role, User
 
 __all__ = [
-    "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "Certificate",
+    "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "CalendarFeed", "Certificate",
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
     "Lesson", "LessonProgress", "LtiContext", "LtiGradeTarget", "LtiIdentity", "LtiLaunchValue", "LtiPlatform",
     "LtiScore",
-    "Model", "Module", "PasswordToken", "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User",
-    "UserIdentity", "utcnow",
+    "Model", "Module", "Notice", "NoticeKind", "NoticeStatus", "PasswordToken", "Question", "QuizAttempt", "Role",
+    "ScenarioRun", "Setting", "User", "UserIdentity", "utcnow",
 ]

@@ -15,8 +15,19 @@ from sqlalchemy.orm import Session
 
 from course.core.accounts import name_problem
 from course.core.audit import record_event
+from course.core.notices import queue_notices
 from course.core.password_links import new_password_token
-from course.models import UNUSABLE_PASSWORD, Cohort, CohortInvitation, CohortMember, Role, User, utcnow
+from course.models import (
+    UNUSABLE_PASSWORD,
+    Cohort,
+    CohortInvitation,
+    CohortMember,
+    NoticeKind,
+    NoticeStatus,
+    Role,
+    User,
+    utcnow,
+)
 
 MAX_ROWS = 10_000
 CHUNK = 500  # keeps IN (...) lists a sensible size on every database
@@ -177,3 +188,21 @@ def _create_accounts(session: Session, actor: User, cohort: Cohort, rows: list[R
     session.add_all(tokens)
     session.execute(insert(CohortMember), [{"cohort_id": cohort.id, "user_id": ids[row.email],
                                             "created_account": True, "joined_at": utcnow()} for row in rows])
+
+
+def record_invitations(session: Session, outcomes: list[RowOutcome], cohort: Cohort, failed: dict[str, str]) -> None:
+    """Note each invitation emailed at import as a notice, sent or failed: the reminders run then retries the
+    failures and never sends the others a second time."""
+    emails = {o.email for o in outcomes if o.status == "invited"}
+    now = utcnow()
+    rows = []
+    for start in range(0, len(emails), CHUNK):
+        chunk = sorted(emails)[start:start + CHUNK]
+        for user_id, email in session.execute(select(User.id, User.email).where(User.email.in_(chunk))):
+            error = failed.get(email)
+            rows.append({"user_id": user_id, "kind": NoticeKind.INVITATION, "subject": str(cohort.id),
+                         "cohort_id": cohort.id, "status": NoticeStatus.FAILED if error else NoticeStatus.SENT,
+                         "attempts": 1, "created_at": now, "sent_at": None if error else now,
+                         "last_error": error[:2000] if error else None})
+    for start in range(0, len(rows), CHUNK):
+        queue_notices(session, rows[start:start + CHUNK])

@@ -29,7 +29,7 @@ from course.extensions import db
 from course.reports.charts import bar_chart, data_table, line_chart, score_bands
 from course.trainer.exports import csv_lines, csv_response
 from course.trainer.forms import CohortForm, CoTrainerForm, ImportForm, InviteForm
-from course.trainer.importer import RosterInvalid, import_roster, parse_roster
+from course.trainer.importer import RosterInvalid, import_roster, parse_roster, record_invitations
 from course.trainer.progress import FILTERS, SORTS, cohort_progress
 from course.trainer.services import (
     CohortError,
@@ -199,10 +199,14 @@ def email_links(outcomes, cohort, send_links: bool) -> None:
         return
     try:
         failed = send_messages(messages)
-    except (OSError, smtplib.SMTPException):
+    except (OSError, smtplib.SMTPException) as exc:
         current_app.logger.exception("Sending set-password emails failed")
+        record_invitations(db.session, outcomes, cohort, {o.email: str(exc) for o in outcomes})
+        db.session.commit()
         flash(_("The emails could not be sent. The accounts are created: copy the links below instead."), "warning")
         return
+    record_invitations(db.session, outcomes, cohort, failed)
+    db.session.commit()
     for outcome in created:
         outcome.message = (_("New account; the email could not be delivered.") if outcome.email in failed
                            else _("New account; the set-password link was emailed."))
