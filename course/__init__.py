@@ -9,7 +9,10 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from course.admin.token_views import bp as admin_tokens_bp
 from course.admin.views import bp as admin_bp
+from course.api.auth import ignore_cookies
+from course.api.views import bp as api_bp
 from course.auth.views import bp as auth_bp
 from course.auth.views import load_user
 from course.certificates.admin import bp as certificates_admin_bp
@@ -68,8 +71,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
-                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp):
+                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp,
+                      admin_tokens_bp, api_bp):
         app.register_blueprint(blueprint)
+    app.wsgi_app = ignore_cookies(app.wsgi_app)
     register_certifier(app, issue_certificate_if_complete)
     register_i18n(app)
     register_request_hooks(app)

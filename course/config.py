@@ -64,6 +64,9 @@ def from_environment(instance_path: str) -> dict:
         "PROXY_FIX_X_HOST": int(env.get("PROXY_FIX_X_HOST", "0")),
         "PROXY_FIX_X_PREFIX": int(env.get("PROXY_FIX_X_PREFIX", "0")),
         "LOG_FORMAT": env.get("LOG_FORMAT", "text"),
+        # The JSON API (docs/api.md): requests per token, and how long a change settles before a sync lists it.
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600/minute"),
+        "API_SYNC_SETTLE_SECONDS": int(env.get("API_SYNC_SETTLE_SECONDS", "2")),
     }
 
 
@@ -78,6 +81,7 @@ def testing_config(tmp_path: Path, content_dir: Path) -> dict:
         "CONTENT_DIR": str(content_dir),
         "ACADEMY_NAME": "Test Academy",
         "PASSWORD_HASH_FAST": True,
+        "API_SYNC_SETTLE_SECONDS": 0,  # tests see their own writes at once; tests/test_api_sync.py checks settling
     }
 
 
