@@ -8,6 +8,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 Item = TypeVar("Item")
+CURSOR = r"^[0-9]{1,17}_[0-9]{1,10}$"  # microseconds since 1970 (up to the year 5138) and a row id
 
 
 class Strict(BaseModel):
@@ -21,7 +22,7 @@ class ListQuery(Strict):
 
     updated_since: AwareDatetime | None = Field(
         None, description="Only rows changed at or after this moment (RFC 3339 with a time zone).")
-    cursor: str | None = Field(None, max_length=200, description="`next_cursor` of the previous page.")
+    cursor: str | None = Field(None, pattern=CURSOR, description="`next_cursor` of the previous page (opaque).")
     limit: int = Field(100, ge=1, le=500, description="Rows per page.")
 
 
