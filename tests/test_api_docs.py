@@ -76,3 +76,17 @@ def run(command: str, env: dict) -> dict:
                             env=env, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
     return json.loads(result.stdout)
+
+
+def test_the_reference_page_is_rendered_here_from_the_document(client):
+    document = client.get("/api/v1/openapi.json").json
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            assert f"{method.upper()} {path}" in html
+            assert f'id="{operation["operationId"]}"' in html
+    for name in document["components"]["schemas"]:
+        assert f'id="schema-{name}"' in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing from another site: no CDN

@@ -55,7 +55,7 @@ def authenticate() -> None:
     token = find_active_token(db.session, raw) if raw else None
     if token is None:
         raise ApiProblem(401, _("Send a valid API token as 'Authorization: Bearer <token>'."))
-    if request.method not in ("GET", "HEAD") and not token.can_write:
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not token.can_write:
         current_app.logger.warning("API token %s (read scope) refused %s %s", token.id, request.method, request.path)
         raise ApiProblem(403, _("This token may only read."))
     g.api_token, g.api_token_id = token, token.id
