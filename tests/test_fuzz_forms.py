@@ -222,7 +222,8 @@ def _valid_args(ids: dict) -> dict:
     return {"cohort_id": ids["cohort"], "attempt_id": ids["attempt"], "run_id": ids["run"], "user_id": ids["trainee"],
             "serial": ids["serial"], "token": ids["token"], "code": ids["code"], "version_id": ids["version"],
             "invitation_id": ids["invitation"], "slug": "basics", "lesson_slug": "first", "file_format": "json",
-            "filename": "css/site.css", "content_hash": ids["content_hash"], "kid": "no-such-key", "number": 0}
+            "filename": "css/site.css", "content_hash": ids["content_hash"], "kid": "no-such-key", "number": 0,
+            "trainee_id": ids["trainee"], "token_id": 1}
 
 
 def _url(rule, args: dict) -> str:
