@@ -10,6 +10,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
+from course.database import sqlite_foreign_keys_suspended
+
 revision: str = '1795593000'
 down_revision: Union[str, Sequence[str], None] = '1795580000'
 branch_labels: Union[str, Sequence[str], None] = ()
@@ -30,9 +32,10 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
         op.execute(f'UPDATE {table} SET updated_at = {source}')
-        with op.batch_alter_table(table) as batch:
+        # SQLite rebuilds the table to make the column required: other tables' foreign keys must not cascade.
+        with sqlite_foreign_keys_suspended(op.get_bind()), op.batch_alter_table(table) as batch:
             batch.alter_column('updated_at', existing_type=sa.DateTime(timezone=True), nullable=False)
-            batch.create_index(f'ix_{table}_updated_at', ['updated_at'], unique=False)
+        op.create_index(f'ix_{table}_updated_at', table, ['updated_at'], unique=False)
     op.create_table(
         'api_tokens',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -74,6 +77,6 @@ def downgrade() -> None:
     op.drop_table('api_idempotency_records')
     op.drop_table('api_tokens')
     for table in reversed(list(UPDATED_FROM)):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_index(f'ix_{table}_updated_at')
+        op.drop_index(f'ix_{table}_updated_at', table_name=table)
+        with sqlite_foreign_keys_suspended(op.get_bind()), op.batch_alter_table(table) as batch:
             batch.drop_column('updated_at')
