@@ -168,3 +168,18 @@ def test_a_sync_page_runs_a_fixed_number_of_queries(client, app, make_user, make
     with count_queries() as many:
         client.get("/api/v1/progress", headers=bearer(token))
     assert len(many) == len(few)
+
+
+def test_joining_on_the_web_moves_the_cohort_too(client, app, make_user, make_cohort, make_token):
+    from course.models import Cohort
+    cohort = make_cohort(make_user(Role.TRAINER))
+    stamp(app, Cohort, cohort.id, utcnow() - timedelta(days=1))
+    since = utcnow().isoformat()
+    trainee = signed_in(app, make_user())
+    with app.app_context():
+        code = db.session.get(Cohort, cohort.id).invite_code
+    from tests.conftest import post_form
+    assert post_form(trainee, f"/join/{code}").status_code == 302
+    [moved] = client.get("/api/v1/cohorts", query_string={"updated_since": since},
+                         headers=bearer(make_token())).json["data"]
+    assert (moved["id"], moved["member_count"]) == (cohort.id, 1)
