@@ -9,7 +9,10 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from course.admin.token_views import bp as admin_tokens_bp
 from course.admin.views import bp as admin_bp
+from course.api.auth import ignore_cookies
+from course.api.views import bp as api_bp
 from course.auth.sso import init_sso
 from course.auth.sso_views import bp as sso_bp
 from course.auth.views import bp as auth_bp
@@ -78,8 +81,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
                       certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, pending_bp,
-                      notices_bp, calendar_bp, admin_bp, content_admin_bp, sso_bp, lti_bp, lti_admin_bp):
+                      notices_bp, calendar_bp, admin_bp, content_admin_bp, sso_bp, lti_bp, lti_admin_bp,
+                      admin_tokens_bp, api_bp):
         app.register_blueprint(blueprint)
+    app.wsgi_app = ignore_cookies(app.wsgi_app)
     register_certifier(app, issue_certificate_if_complete)
     register_progress_listener(app, after_progress)  # LTI grade passback
     init_sso(app)

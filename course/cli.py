@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from course.api.cli import tokens_cli
 from course.backup import backup_command
 from course.certificates.cli import keys_cli
 from course.content.checks import check_course
@@ -162,6 +163,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(backup_command)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(tokens_cli)
 
 
 @click.command("demo")

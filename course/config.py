@@ -76,6 +76,9 @@ def from_environment(instance_path: str) -> dict:
         "OIDC_CLIENT_SECRET": env.get("OIDC_CLIENT_SECRET", ""),
         "OIDC_NAME": env.get("OIDC_NAME", ""),  # the button says "Sign in with <OIDC_NAME>"
         "OIDC_SCOPES": env.get("OIDC_SCOPES", "openid email profile"),
+        # The JSON API (docs/api.md): requests per token, and how long a change settles before a sync lists it.
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600/minute"),
+        "API_SYNC_SETTLE_SECONDS": int(env.get("API_SYNC_SETTLE_SECONDS", "2")),
     }
 
 
@@ -90,6 +93,7 @@ def testing_config(tmp_path: Path, content_dir: Path) -> dict:
         "CONTENT_DIR": str(content_dir),
         "ACADEMY_NAME": "Test Academy",
         "PASSWORD_HASH_FAST": True,
+        "API_SYNC_SETTLE_SECONDS": 0,  # tests see their own writes at once; tests/test_api_sync.py checks settling
     }
 
 

@@ -223,3 +223,18 @@ def signed_in(app, user):
                                            "csrf_token": csrf_token(client, "/login")})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+@pytest.fixture
+def make_token(app):
+    """Factory: an API token in clear with `scope`, optionally limited to `cohort` (tests/api_fixtures.py)."""
+    from course.core.api_tokens import create_token
+
+    def factory(scope: str = "read", cohort=None, name: str = "HR system") -> str:
+        with app.app_context():
+            token, _row = create_token(db.session, None, name=name, scope=scope,
+                                       cohort_id=cohort.id if cohort is not None else None)
+            db.session.commit()
+        return token
+
+    return factory

@@ -7,8 +7,8 @@ import re
 
 from sqlalchemy import func, select
 
+import course.core.roster as importer
 import course.quiz.views as quiz_views
-import course.trainer.importer as importer
 from course.extensions import db
 from course.models import AuditEvent, Certificate, CohortMember, PasswordToken, QuizAttempt, Role, User
 from tests.conftest import attempt_answers, csrf_token, post_form, signed_in

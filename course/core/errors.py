@@ -8,9 +8,12 @@ from flask import Flask, current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
+from course.core.problems import problem_response
 from course.extensions import db
+
+API_PREFIX = "/api/"
 
 MESSAGES = {
     400: lambda: _("The request could not be understood. Please go back and try again."),
@@ -25,9 +28,11 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, message: str | None = None):
+def render_error(code: int, message: str | None = None, headers: dict | None = None):
     """The error page for `code`, with `message` or the standard one (the 503 page if the layout cannot load)."""
     text = message or MESSAGES.get(code, MESSAGES[500])()
+    if request.path.startswith(API_PREFIX):  # the API answers in problem documents, never pages
+        return problem_response(code, message, headers=headers)
     if request.accept_mimetypes.best == "application/json":
         return {"error": text, "status": code}, code
     try:
@@ -59,7 +64,9 @@ def register_error_handlers(app: Flask) -> None:
         if error.code and error.code >= 500:
             with contextlib.suppress(OperationalError, InterfaceError):  # undone with the connection anyway
                 db.session.rollback()
-        return render_error(error.code or 500, error.description if _custom(error) else None)
+        allowed = error.valid_methods if isinstance(error, MethodNotAllowed) else None
+        headers = {"Allow": ", ".join(allowed)} if allowed else None
+        return render_error(error.code or 500, error.description if _custom(error) else None, headers)
 
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(InterfaceError, database_unavailable)
@@ -91,6 +98,8 @@ UNAVAILABLE_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-
 def unavailable_response():
     """A 503 page or JSON body for when the database cannot be reached."""
     headers = {"Retry-After": "30"}
+    if request.path.startswith(API_PREFIX):
+        return problem_response(503, UNAVAILABLE_TEXT, headers=headers)
     if request.accept_mimetypes.best == "application/json":
         return {"error": UNAVAILABLE_TEXT, "status": 503}, 503, headers
     return UNAVAILABLE_PAGE, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}

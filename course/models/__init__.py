@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 
+from course.models.api import ApiScope, ApiToken, IdempotencyRecord
 from course.models.audit import AuditEvent
 from course.models.base import Model, utcnow
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
@@ -21,6 +22,7 @@ from course.models.settings import Setting
 from course.models.users import UNUSABLE_PASSWORD, PasswordToken, Role, User
 
 __all__ = [
+    "ApiScope", "ApiToken", "IdempotencyRecord",
     "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "CalendarFeed", "Certificate",
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
     "Lesson", "LessonProgress", "LtiContext", "LtiGradeTarget", "LtiIdentity", "LtiLaunchValue", "LtiPlatform",

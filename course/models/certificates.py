@@ -54,6 +54,8 @@ class Certificate(Model):
     revocation_reason: Mapped[str | None] = mapped_column(Text)  # public: shown on the verify page
     revocation_note: Mapped[str | None] = mapped_column(Text)  # internal: admins and the audit log only
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Bumped by every change (revocation, supersession); expiry is a date, so the API also reads expires_at.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])

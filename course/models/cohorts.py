@@ -23,6 +23,8 @@ class Cohort(Model):
     due_on: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by every change to the cohort and to its membership: the API's `updated_since`.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     invite_code: Mapped[str] = mapped_column(String(32), unique=True)
     invite_expires_at: Mapped[datetime | None]
     member_limit: Mapped[int | None]

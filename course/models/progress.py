@@ -73,6 +73,8 @@ class QuizAttempt(Model):
     score: Mapped[float | None]  # percent, 0-100
     passed: Mapped[bool | None]
     pass_mark: Mapped[int]
+    # Bumped by every change to the attempt (not to its saved answers): the API's `updated_since`.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     module: Mapped[Module | None] = relationship()
     items: Mapped[list[AttemptItem]] = relationship(

@@ -33,6 +33,8 @@ class User(UserMixin, Model):
     role: Mapped[str] = mapped_column(String(16), default=Role.TRAINEE.value)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by every change to the row: the API's `updated_since`.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     # Bumped when a password changes or an admin signs a user out: older sessions stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     # Sign-in lockout: consecutive failures and the time before which sign-in is refused (always time-bound).

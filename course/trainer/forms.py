@@ -9,6 +9,8 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, RadioFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from course.core.cohorts import due_date_problem
+
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
@@ -28,8 +30,9 @@ class CohortForm(FlaskForm):
             raise ValidationError(_l("Enter a name."))
 
     def validate_due_on(self, field) -> None:
-        if field.data and self.starts_on.data and field.data < self.starts_on.data:
-            raise ValidationError(_l("The due date cannot be before the start date."))
+        problem = due_date_problem(self.starts_on.data, field.data)
+        if problem:
+            raise ValidationError(problem)
 
 
 class CoTrainerForm(FlaskForm):

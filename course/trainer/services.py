@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from course.core.access import visible_cohorts
 from course.core.accounts import find_user_by_email
 from course.core.audit import record_event
+from course.core.cohorts import membership_changed
 from course.models import (
     Cohort,
     CohortInvitation,
@@ -102,6 +103,7 @@ def join_cohort(session: Session, user: User, cohort: Cohort, now: datetime | No
             session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, joined_at=now))
     except IntegrityError:  # joined in another tab at the same moment
         return False
+    membership_changed(session, cohort.id)
     record_event(session, user, "cohort.member_joined", "cohort", cohort.id, user_id=user.id, via="invite")
     return True
 
@@ -128,6 +130,7 @@ def answer_invitation(session: Session, user: User, invitation_id: int, accept: 
             session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, joined_at=utcnow()))
     except IntegrityError:  # already a member (joined through the invite link meanwhile)
         return cohort
+    membership_changed(session, cohort.id)
     record_event(session, user, "cohort.member_joined", "cohort", cohort.id, user_id=user.id, via="invitation")
     return cohort
 
@@ -136,15 +139,6 @@ def invited_emails(session: Session, cohort: Cohort) -> list[str]:
     """The emails invited to the cohort that have not answered yet (their names stay private until they accept)."""
     return list(session.scalars(select(User.email).join(CohortInvitation, CohortInvitation.user_id == User.id)
                                 .where(CohortInvitation.cohort_id == cohort.id).order_by(User.email)))
-
-
-def remove_member(session: Session, actor: User, cohort: Cohort, user_id: int) -> bool:
-    """Take a trainee out of the cohort. Their progress, attempts and certificates are untouched."""
-    removed = session.execute(delete(CohortMember).where(
-        CohortMember.cohort_id == cohort.id, CohortMember.user_id == user_id)).rowcount
-    if removed:
-        record_event(session, actor, "cohort.member_removed", "cohort", cohort.id, user_id=user_id)
-    return bool(removed)
 
 
 def cohorts_with_counts(session: Session, user: User) -> tuple[list[Cohort], dict[int, int]]:

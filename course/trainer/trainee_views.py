@@ -9,6 +9,7 @@ from flask_login import current_user
 from course.core.access import cohort_for
 from course.core.audit import record_event
 from course.core.catalogue import load_live_version
+from course.core.cohorts import remove_member
 from course.core.exams import exam_status, renewal_opened_at, unlock_exam
 from course.core.forms import ConfirmForm
 from course.core.password_links import issue_password_link
@@ -19,7 +20,7 @@ from course.database import writes_on_get
 from course.extensions import db
 from course.models import Role
 from course.trainer.forms import ExamUnlockForm
-from course.trainer.services import find_member, remove_member, trainee_activity
+from course.trainer.services import find_member, trainee_activity
 
 bp = Blueprint("trainees", __name__)
 

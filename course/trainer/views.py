@@ -18,18 +18,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from course.core.access import cohort_for
-from course.core.audit import record_event
 from course.core.catalogue import load_live_version
+from course.core.cohorts import EDITABLE, update_cohort
 from course.core.forms import ConfirmForm
 from course.core.mail import invitation_message, mail_configured, public_link, send_messages, welcome_message
 from course.core.pagination import page_number
 from course.core.roles import staff_required
+from course.core.roster import RosterInvalid, import_roster, parse_roster, record_invitations
 from course.core.settings import academy_name
 from course.extensions import db
 from course.reports.charts import bar_chart, data_table, line_chart, score_bands
 from course.trainer.exports import csv_lines, csv_response
 from course.trainer.forms import CohortForm, CoTrainerForm, ImportForm, InviteForm
-from course.trainer.importer import RosterInvalid, import_roster, parse_roster, record_invitations
 from course.trainer.progress import FILTERS, SORTS, cohort_progress
 from course.trainer.services import (
     CohortError,
@@ -72,8 +72,7 @@ def edit_cohort(cohort_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)
     form = CohortForm(obj=cohort)
     if form.validate_on_submit():
-        form.populate_obj(cohort)
-        record_event(db.session, current_user, "cohort.edited", "cohort", cohort.id)
+        update_cohort(db.session, current_user, cohort, **{field: form[field].data for field in EDITABLE})
         flash(_("Cohort saved."), "success")
         return redirect(url_for("trainer.cohort", cohort_id=cohort.id))
     return render_template("trainer/cohort_form.html", form=form, cohort=cohort), 422 if form.errors else 200

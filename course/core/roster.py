@@ -1,4 +1,7 @@
-"""Bulk enrolment from a CSV of `email,name[,badge_number]`: every row checked first, then all or nothing."""
+"""Enrolment of `email,name[,badge_number]` rows, from a trainer's CSV or one at a time from the API.
+
+Every row is checked first, then all or nothing.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from course.core.accounts import name_problem
 from course.core.audit import record_event
+from course.core.cohorts import membership_changed
 from course.core.notices import queue_notices
 from course.core.password_links import new_password_token
 from course.models import (
@@ -116,7 +120,7 @@ def _error(outcome: RowOutcome, message: str) -> RowOutcome:
     return outcome
 
 
-def import_roster(session: Session, actor: User, cohort: Cohort, rows: list[RowOutcome],
+def import_roster(session: Session, actor: User | None, cohort: Cohort, rows: list[RowOutcome],
                   link_for: Callable[[str], str]) -> list[RowOutcome]:
     """Enrol every row: new accounts are created in the cohort with a set-password link; existing ones are invited.
 
@@ -133,7 +137,7 @@ def import_roster(session: Session, actor: User, cohort: Cohort, rows: list[RowO
             "import the file again."))]) from None
 
 
-def _import_rows(session: Session, actor: User, cohort: Cohort, rows: list[RowOutcome],
+def _import_rows(session: Session, actor: User | None, cohort: Cohort, rows: list[RowOutcome],
                  link_for: Callable[[str], str]) -> list[RowOutcome]:
     emails = [row.email for row in rows]
     existing: dict[str, tuple[int, str]] = {}
@@ -160,8 +164,8 @@ def _import_rows(session: Session, actor: User, cohort: Cohort, rows: list[RowOu
         else:
             row.status, row.message = "invited", _("Existing account: invited; they join when they accept.")
             invited.add(user_id)
-            invitations.append({"cohort_id": cohort.id, "user_id": user_id, "invited_by_id": actor.id,
-                                "created_at": utcnow()})
+            invitations.append({"cohort_id": cohort.id, "user_id": user_id, "created_at": utcnow(),
+                                "invited_by_id": actor.id if actor else None})
     if invitations:
         session.execute(insert(CohortInvitation), invitations)
     counts = {status: sum(r.status == status for r in rows)
@@ -171,7 +175,7 @@ def _import_rows(session: Session, actor: User, cohort: Cohort, rows: list[RowOu
     return rows
 
 
-def _create_accounts(session: Session, actor: User, cohort: Cohort, rows: list[RowOutcome],
+def _create_accounts(session: Session, actor: User | None, cohort: Cohort, rows: list[RowOutcome],
                      link_for: Callable[[str], str]) -> None:
     """New accounts, members of `cohort` (which created them), each with a set-password link."""
     created = session.execute(insert(User).returning(User.id, User.email), [
@@ -188,6 +192,12 @@ def _create_accounts(session: Session, actor: User, cohort: Cohort, rows: list[R
     session.add_all(tokens)
     session.execute(insert(CohortMember), [{"cohort_id": cohort.id, "user_id": ids[row.email],
                                             "created_account": True, "joined_at": utcnow()} for row in rows])
+    membership_changed(session, cohort.id)
+
+
+def check_entry(email: str, name: str, badge_number: str = "") -> RowOutcome:
+    """One person to enrol (the API), checked by the same rules as a row of a CSV file."""
+    return _check_row(1, [email.strip(), name.strip(), (badge_number or "").strip()], {})
 
 
 def record_invitations(session: Session, outcomes: list[RowOutcome], cohort: Cohort, failed: dict[str, str]) -> None:

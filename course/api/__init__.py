@@ -1,0 +1,1 @@
+"""The JSON API (/api/v1) for personnel systems: tokens, reads, writes and incremental sync."""
