@@ -92,7 +92,8 @@ def best_path_score(scenario) -> tuple[float, str]:
 def test_each_new_scenario_reaches_a_passing_ending_by_playing_well(modules, slug):
     module = modules[slug]
     scenario = module.scenario
-    assert scenario is not None and scenario.content_note
+    assert scenario is not None
+    assert scenario.content_note
     score, ending = best_path_score(scenario)
     assert score >= module.spec.scenario_pass_score
     assert ending in {e.id for e in scenario.endings}
@@ -106,25 +107,31 @@ def test_the_missing_cases_each_have_a_scenario(modules):
     faked = scenario_text(modules["what-are-digital-sex-crimes"])
     assert "faked" in faked.lower()
     male = scenario_text(modules["stereotypes-and-bias"])
-    assert "Min-jun" in male and " he " in male
+    assert "Min-jun" in male
+    assert " he " in male
     child = scenario_text(modules["law-and-enforcement"])
-    assert "under 18" in child and "Take It Down" in child
+    assert "under 18" in child
+    assert "Take It Down" in child
     assert "{{ procedure.safeguarding_contact }}" in child
     assert "Never view, copy or share images of a person under 18" in child
     filmed = scenario_text(modules["protection-through-legal-process"])
-    assert "filmed" in filmed and "does not need to watch" in filmed
+    assert "filmed" in filmed
+    assert "does not need to watch" in filmed
 
 
 def test_the_capstone_acts_against_the_known_former_partner(modules):
     capstone = modules["media-platforms-prevention"].scenario
     text = scenario_text(modules["media-platforms-prevention"])
-    assert "pin down who he is" not in text and "identify a suspect" not in text
+    assert "pin down who he is" not in text
+    assert "identify a suspect" not in text
     threat = next(s for s in capstone.steps if s.id == "threat")
     best = next(c for c in threat.choices if c.quality == "best")
-    assert "{{ procedure.escalation_contact }}" in best.text and "threat-handled" in best.sets
+    assert "{{ procedure.escalation_contact }}" in best.text
+    assert "threat-handled" in best.sets
     ending = next(e for e in capstone.endings if e.id == "trust-kept")
     handled = next(p for p in ending.outcome if not isinstance(p, str) and p.when == "threat-handled")
-    assert "interviewed" in handled.text and "protective measures" in handled.text
+    assert "interviewed" in handled.text
+    assert "protective measures" in handled.text
 
 
 def test_first_response_teaches_the_crisis_referral_and_assesses_it(modules):
