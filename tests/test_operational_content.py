@@ -124,6 +124,7 @@ def test_the_capstone_acts_against_the_known_former_partner(modules):
     text = scenario_text(modules["media-platforms-prevention"])
     assert "pin down who he is" not in text
     assert "identify a suspect" not in text
+    assert "suspect is identified" not in text
     threat = next(s for s in capstone.steps if s.id == "threat")
     best = next(c for c in threat.choices if c.quality == "best")
     assert "{{ procedure.escalation_contact }}" in best.text
