@@ -79,8 +79,9 @@ def test_always_choosing_the_first_option_does_not_complete_the_capstone(shipped
     assert not play(user, capstone, first_option, random.Random(0), shuffle=False).passed
 
 
-@pytest.mark.parametrize("slug", ["nth-room-case", "survivor-centred-first-response", "evidence-and-takedown",
-                                  CAPSTONE])
+@pytest.mark.parametrize("slug", ["what-are-digital-sex-crimes", "nth-room-case", "stereotypes-and-bias",
+                                  "law-and-enforcement", "survivor-centred-first-response", "evidence-and-takedown",
+                                  "protection-through-legal-process", CAPSTONE, "investigation"])
 def test_random_and_first_option_players_rarely_pass_and_good_play_always_does(shipped, slug):
     modules, version, user = shipped
     module = modules[slug]
