@@ -19,6 +19,7 @@ from course.cli import register_cli
 from course.config import PROJECT_ROOT, check_production_safety, from_environment
 from course.core.completion import register_certifier
 from course.core.errors import database_unavailable, register_error_handlers
+from course.core.events import Writers, register_records_out
 from course.core.i18n import current_language, register_i18n, select_locale
 from course.core.markdown import render_markdown
 from course.core.security import init_security
@@ -27,6 +28,9 @@ from course.database import compare_server_default, configure_engine, render_mig
 from course.extensions import alembic, babel, csrf, db, limiter, login_manager
 from course.learn.views import bp as learn_bp
 from course.main.views import bp as main_bp
+from course.outbox.statements import statements_enabled, write_statement
+from course.outbox.views import bp as outbox_bp
+from course.outbox.webhooks import write_webhook
 from course.quiz.exam_views import bp as exam_bp
 from course.quiz.views import bp as quiz_bp
 from course.scenarios.views import bp as scenarios_bp
@@ -68,9 +72,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
-                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp):
+                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp, outbox_bp):
         app.register_blueprint(blueprint)
     register_certifier(app, issue_certificate_if_complete)
+    register_records_out(app, Writers(write_statement, write_webhook, statements_enabled))
     register_i18n(app)
     register_request_hooks(app)
     register_error_handlers(app)

@@ -5,6 +5,7 @@ from course.models.base import Model, utcnow
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
 from course.models.certificates import Certificate, CertificateStatus
 from course.models.cohorts import Cohort, CohortInvitation, CohortMember, CohortTrainer
+from course.models.outbox import MessageKind, MessageStatus, OutboxMessage, WebhookEndpoint
 from course.models.progress import (
     AttemptItem,
     AttemptPurpose,
@@ -20,7 +21,6 @@ from course.models.users import UNUSABLE_PASSWORD, PasswordToken, Role, User
 __all__ = [
     "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "Certificate",
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
-    "Lesson",
-    "LessonProgress",
-    "Model", "Module", "PasswordToken", "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "utcnow",
+    "Lesson", "LessonProgress", "MessageKind", "MessageStatus", "Model", "Module", "OutboxMessage", "PasswordToken",
+    "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "WebhookEndpoint", "utcnow",
 ]
