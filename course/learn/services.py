@@ -19,8 +19,8 @@ def record_lesson_visit(session: Session, user: User, lesson: Lesson) -> None:
     """Note that `user` opened `lesson`; a second visit (or a race) changes nothing."""
     statement = _insert(session)(LessonProgress).values(
         user_id=user.id, module_slug=lesson.module.slug, lesson_slug=lesson.slug, visited_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"])
-    if session.execute(statement).rowcount == 1:
+    ).on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"]).returning(LessonProgress.id)
+    if session.execute(statement).scalar() is not None:  # a new row: the first visit
         report_lesson(session, user, lesson, "experienced")
 
 
