@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from course.extensions import db
 from course.models import MessageStatus, OutboxMessage
@@ -30,6 +31,8 @@ def deliver(watch: bool, poll: float | None) -> None:
     except KeyboardInterrupt:
         click.echo("Stopped.")
         return
+    except (OperationalError, InterfaceError) as error:
+        raise click.ClickException(f"The database is unavailable: {error.orig or error}") from None
     click.echo(f"Delivered {totals.delivered}; {totals.failed} attempt(s) failed and will be retried.")
 
 

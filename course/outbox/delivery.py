@@ -20,6 +20,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from flask import current_app
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from course.models import MessageKind
@@ -123,7 +124,14 @@ def run_worker(session: Session, watch: bool, poll_seconds: float, stop=lambda: 
     worker = worker_name()
     totals = RunTotals()
     while True:
-        run = deliver_due(session, worker)
+        try:
+            run = deliver_due(session, worker)
+        except (OperationalError, InterfaceError) as error:  # the database is away or busy: try the next pass
+            if not watch:
+                raise
+            session.rollback()
+            log.warning("outbox: database unavailable, retrying: %s", error)
+            run = RunTotals()
         totals.delivered += run.delivered
         totals.failed += run.failed
         if not watch or stop():

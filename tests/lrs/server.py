@@ -30,7 +30,8 @@ def ensure_venv() -> Path:
     wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
     if python.exists() and stamp.exists() and stamp.read_text() == wanted:
         return python
-    print(f"\n== building the Ralph LRS venv in {VENV} from {REQUIREMENTS} (once)", file=sys.stderr, flush=True)
+    # Straight to the terminal, past pytest's capture: a first run waits about 30 s here, and should say why.
+    print(f"\n== building the Ralph LRS venv in {VENV} from {REQUIREMENTS} (once)", file=sys.__stderr__, flush=True)
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)  # noqa: S603
     subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)], check=True)  # noqa: S603
     stamp.write_text(wanted)
