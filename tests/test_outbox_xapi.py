@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -15,7 +19,7 @@ from course.models import LessonProgress, MessageStatus, OutboxMessage, Role, ut
 from course.outbox.delivery import send_statement
 from course.outbox.queue import claim
 from tests.conftest import signed_in
-from tests.lrs.server import PASSWORD, USERNAME, Ralph
+from tests.lrs.server import PASSWORD, ROOT, USERNAME, Ralph
 from tests.outbox_steps import BASE_URL, deliver, make_due, messages
 from tests.test_certificates import complete_course
 from tests.test_scenarios import BEST, play
@@ -179,3 +183,22 @@ def test_without_an_lrs_no_statement_is_written(client, app, trainee):
     client.get("/modules/basics/lessons/first?note=read")
     with app.app_context():
         assert db.session.scalar(select(OutboxMessage)) is None
+
+
+def test_two_worker_processes_started_from_the_command_line_deliver_each_statement_once(
+        xapi_app, lrs, make_user, make_cohort, tmp_path):
+    trainee_finishes_the_course(xapi_app, make_user, make_cohort)
+    written = messages(xapi_app)
+    env = {**os.environ, "DATABASE_URL": xapi_app.config["SQLALCHEMY_ENGINES"]["default"],
+           "INSTANCE_PATH": str(tmp_path / "worker"), "PUBLIC_BASE_URL": BASE_URL, "XAPI_LRS_URL": lrs.url,
+           "XAPI_LRS_USERNAME": USERNAME, "XAPI_LRS_PASSWORD": PASSWORD, "OUTBOX_BATCH_SIZE": "2",
+           "CONTENT_DIR": xapi_app.config["CONTENT_DIR"]}
+    flask = [sys.executable, "-m", "flask", "--app", "app", "outbox", "deliver"]
+    workers = [subprocess.Popen(flask, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # noqa: S603
+                                text=True) for _ in range(2)]
+    outputs = [worker.communicate(timeout=120)[0] for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers), outputs
+    counts = [int(re.search(r"Delivered (\d+);", output).group(1)) for output in outputs]
+    assert sum(counts) == len(written), outputs
+    assert all(m.attempts == 1 and m.status == MessageStatus.DELIVERED for m in messages(xapi_app))
+    assert set(by_id(lrs, xapi_app)) == {m.message_id for m in written}
