@@ -18,7 +18,7 @@ from course.extensions import db
 from course.models import LessonProgress, MessageStatus, OutboxMessage, Role, utcnow
 from course.outbox.delivery import send_statement
 from course.outbox.queue import claim
-from tests.conftest import signed_in
+from tests.conftest import post_form, signed_in
 from tests.lrs.server import PASSWORD, ROOT, USERNAME, Ralph
 from tests.outbox_steps import BASE_URL, deliver, make_due, messages
 from tests.test_certificates import complete_course
@@ -202,3 +202,15 @@ def test_two_worker_processes_started_from_the_command_line_deliver_each_stateme
     assert sum(counts) == len(written), outputs
     assert all(m.attempts == 1 and m.status == MessageStatus.DELIVERED for m in messages(xapi_app))
     assert set(by_id(lrs, xapi_app)) == {m.message_id for m in written}
+
+
+def test_a_lesson_read_in_korean_is_reported_in_korean(make_app, lrs, make_user):
+    app = make_app(PUBLIC_BASE_URL=BASE_URL, XAPI_LRS_URL=lrs.url)
+    client = signed_in(app, make_user(Role.TRAINEE))
+    post_form(client, "/language", {"locale": "ko", "next": "/"}, form_url="/")
+    client.get("/modules/basics/lessons/first?note=read")
+    [visit] = messages(app)
+    assert visit.payload["context"]["language"] == "ko"
+    [(language, title)] = visit.payload["object"]["definition"]["name"].items()
+    assert language == "ko"
+    assert title == "첫 번째 강의"

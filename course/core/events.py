@@ -50,6 +50,7 @@ class LearningEvent:
     completion: bool | None = None
     duration: timedelta | None = None
     extensions: dict | None = None
+    language: str | None = None  # of the words the trainee saw, when it differs from the course's default
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def report_lesson(session: Session, user: User, lesson: Lesson, verb: str) -> No
         record_learning(session, LearningEvent(
             verb, user, lesson_activity(lesson), key=f"lesson:{user.id}:{lesson.module.slug}:{lesson.slug}:{verb}",
             at=utcnow(), version=lesson.module.version, parent=module_activity(lesson.module),
-            completion=True if verb == "completed" else None))
+            completion=True if verb == "completed" else None, language=lesson.content_lang))
 
 
 def complete_lesson(session: Session, user: User, lesson: Lesson) -> None:

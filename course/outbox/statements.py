@@ -60,11 +60,11 @@ def iso_duration(duration: timedelta) -> str:
     return f"PT{max(duration.total_seconds(), 0):.2f}S"
 
 
-def activity_json(activity: Activity) -> dict:
-    """An xAPI Activity with its id under PUBLIC_BASE_URL."""
+def activity_json(activity: Activity, language: str = "en") -> dict:
+    """An xAPI Activity with its id under PUBLIC_BASE_URL, named in `language` (the content's language)."""
     type_iri = ACTIVITY_TYPES.get(activity.type) or f"{base_url()}/xapi/activity-types/{activity.type}"
     return {"objectType": "Activity", "id": base_url() + activity.path,
-            "definition": {"type": type_iri, "name": {"en-US": activity.name}}}
+            "definition": {"type": type_iri, "name": {language: activity.name}}}
 
 
 def registration_id(key: str) -> str:
@@ -95,20 +95,26 @@ def result_json(event: LearningEvent) -> dict | None:
     return result or None
 
 
+def content_language(event: LearningEvent) -> str:
+    """The language of what the trainee saw: the lesson's or question's words, else the course's."""
+    if event.language:
+        return event.language
+    return event.version.content_lang if event.version is not None else (event.user.locale or "en")
+
+
 def context_json(session: Session, event: LearningEvent) -> dict:
     """Parent activity, course and cohorts, content version, language and registration."""
     grouping = list(cohort_activities(session, event.user))
     extensions = {key if ":" in key else f"{base_url()}/xapi/extensions/{key}": value
                   for key, value in (event.extensions or {}).items()}
-    language = event.user.locale or "en"
+    language = content_language(event)
     if event.version is not None:
-        grouping.insert(0, activity_json(course_activity(event.version)))
+        grouping.insert(0, activity_json(course_activity(event.version), language))
         extensions[f"{base_url()}/xapi/extensions/content-version"] = event.version.content_hash
-        language = event.version.content_lang
     context: dict = {"platform": current_app.config.get("ACADEMY_NAME") or "Dignity", "language": language,
                      "contextActivities": {"grouping": grouping} if grouping else {}}
     if event.parent is not None:
-        context["contextActivities"]["parent"] = [activity_json(event.parent)]
+        context["contextActivities"]["parent"] = [activity_json(event.parent, language)]
     if not context["contextActivities"]:
         del context["contextActivities"]
     if event.registration:
@@ -124,7 +130,7 @@ def build_statement(session: Session, event: LearningEvent, statement_id: str) -
         "id": statement_id,
         "actor": {"objectType": "Agent", "account": {"homePage": base_url(), "name": account_name(event.user)}},
         "verb": {"id": VERBS[event.verb], "display": {"en-US": event.verb}},
-        "object": activity_json(event.activity),
+        "object": activity_json(event.activity, content_language(event)),
         "context": context_json(session, event),
         "timestamp": iso(event.at),
     }
