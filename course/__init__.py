@@ -26,6 +26,7 @@ from course.config import PROJECT_ROOT, check_production_safety, from_environmen
 from course.content.views import bp as content_admin_bp
 from course.core.completion import register_certifier, register_progress_listener
 from course.core.errors import database_unavailable, register_error_handlers
+from course.core.events import Writers, register_records_out
 from course.core.i18n import current_language, register_i18n, select_locale
 from course.core.markdown import render_markdown
 from course.core.security import init_security
@@ -37,6 +38,9 @@ from course.lti.admin import bp as lti_admin_bp
 from course.lti.grades import after_progress
 from course.lti.views import bp as lti_bp
 from course.main.views import bp as main_bp
+from course.outbox.statements import statements_enabled, write_statement
+from course.outbox.views import bp as outbox_bp
+from course.outbox.webhooks import write_webhook
 from course.quiz.exam_views import bp as exam_bp
 from course.quiz.views import bp as quiz_bp
 from course.reminders.views import bp as notices_bp
@@ -82,11 +86,12 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
                       certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, pending_bp,
                       notices_bp, calendar_bp, admin_bp, content_admin_bp, sso_bp, lti_bp, lti_admin_bp,
-                      admin_tokens_bp, api_bp):
+                      admin_tokens_bp, api_bp, outbox_bp):
         app.register_blueprint(blueprint)
     app.wsgi_app = ignore_cookies(app.wsgi_app)
     register_certifier(app, issue_certificate_if_complete)
     register_progress_listener(app, after_progress)  # LTI grade passback
+    register_records_out(app, Writers(write_statement, write_webhook, statements_enabled))
     init_sso(app)
     register_i18n(app)
     register_request_hooks(app)

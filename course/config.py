@@ -79,6 +79,16 @@ def from_environment(instance_path: str) -> dict:
         # The JSON API (docs/api.md): requests per token, and how long a change settles before a sync lists it.
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600/minute"),
         "API_SYNC_SETTLE_SECONDS": int(env.get("API_SYNC_SETTLE_SECONDS", "2")),
+        # Records out (docs/integrations.md): the xAPI LRS statements go to, and the outbox worker's pacing.
+        "XAPI_LRS_URL": env.get("XAPI_LRS_URL", ""),
+        "XAPI_LRS_USERNAME": env.get("XAPI_LRS_USERNAME", ""),
+        "XAPI_LRS_PASSWORD": env.get("XAPI_LRS_PASSWORD", ""),
+        "RECORDS_ACCOUNT_NAME": env.get("RECORDS_ACCOUNT_NAME", "opaque"),  # or "email"
+        "OUTBOX_BATCH_SIZE": int(env.get("OUTBOX_BATCH_SIZE", "20")),
+        "OUTBOX_LEASE_SECONDS": int(env.get("OUTBOX_LEASE_SECONDS", "300")),
+        "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "25")),
+        "OUTBOX_HTTP_TIMEOUT": float(env.get("OUTBOX_HTTP_TIMEOUT", "10")),
+        "OUTBOX_POLL_SECONDS": float(env.get("OUTBOX_POLL_SECONDS", "5")),
     }
 
 

@@ -6,6 +6,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from flask import current_app, has_request_context, request
@@ -18,6 +19,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 View = TypeVar("View", bound=Callable)
 log = logging.getLogger(__name__)
+_writer_wanted: ContextVar[bool] = ContextVar("dignity_writer_wanted", default=False)
 
 
 class UndeclaredWrite(RuntimeError):
@@ -67,7 +69,25 @@ def configure_engine(engine: Engine) -> None:
         # A request that may write takes the write lock up front. A deferred transaction that
         # reads and then writes fails at once with SQLITE_BUSY when another writer committed
         # since its read began; BEGIN IMMEDIATE waits its turn (busy_timeout) instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if request_may_write() else "BEGIN")
+        writer = request_may_write() or _writer_wanted.get()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+@contextmanager
+def writer_transaction(session):
+    """Outside a request (a worker): run the block in a transaction that starts as a writer.
+
+    On SQLite that is BEGIN IMMEDIATE, taken before the block reads, so two workers claiming at once take turns
+    instead of one failing with "database is locked". The session must not be in a transaction already.
+    """
+    if session.in_transaction():
+        raise RuntimeError("writer_transaction needs a session outside any transaction")
+    token = _writer_wanted.set(True)
+    try:
+        session.connection()  # begins the transaction now, as a writer
+    finally:
+        _writer_wanted.reset(token)
+    yield
 
 
 def _check_declared_write(_conn, _cursor, statement: str, _parameters, _context, _executemany) -> None:

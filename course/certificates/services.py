@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from course.certificates.records import report_issued, report_revoked
 from course.certificates.serials import new_serial, normalise_serial
 from course.certificates.status_list import status_entry
 from course.core.audit import record_event
@@ -124,6 +125,7 @@ def issue_certificate_if_complete(session: Session, user: User, progress: Course
         previous.superseded_by_id, previous.superseded_at = certificate.id, now
         details["renews"] = previous.serial
     record_event(session, user, "certificate.issued", "certificate", certificate.serial, **details)
+    report_issued(session, user, certificate, progress.version, previous)
     session.flush()
     return certificate
 
@@ -167,6 +169,7 @@ def revoke_certificate(session: Session, certificate: Certificate, admin: User, 
     session.refresh(certificate)
     record_event(session, admin, "certificate.revoked", "certificate", certificate.serial,
                  public_reason=public_reason, internal_note=internal_note, holder_id=certificate.user_id)
+    report_revoked(session, certificate)
     session.flush()
 
 

@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from course.core.catalogue import load_live_version
+from course.core.events import LearningEvent, module_activity, record_learning, statements_wanted
 from course.core.progress import CourseProgress, course_progress
-from course.models import Certificate, User
+from course.models import Certificate, User, utcnow
 
 Certifier = Callable[[Session, User, CourseProgress], Certificate | None]
 Listener = Callable[[Session, User, CourseProgress], None]
@@ -39,7 +40,8 @@ def certify_if_complete(session: Session, user: User, progress: CourseProgress |
     Flushes, does not commit."""
     certifier = current_app.extensions.get(EXTENSION)
     listeners = current_app.extensions.get(LISTENERS, ())
-    if certifier is None and not listeners:
+    reporting = statements_wanted()
+    if certifier is None and not listeners and not reporting:
         return None
     if progress is None:
         version = load_live_version(session)
@@ -48,7 +50,19 @@ def certify_if_complete(session: Session, user: User, progress: CourseProgress |
         progress = course_progress(session, user, version)
     for listener in listeners:
         listener(session, user, progress)
+    if reporting:
+        report_completed_modules(session, user, progress)
     return certifier(session, user, progress) if certifier is not None else None
+
+
+def report_completed_modules(session: Session, user: User, progress: CourseProgress) -> None:
+    """`completed` for each module done, once per trainee, module and content version (written once per fact)."""
+    for module_progress in progress.modules:
+        if module_progress.is_complete:
+            module = module_progress.module
+            record_learning(session, LearningEvent(
+                "completed", user, module_activity(module), at=utcnow(), version=progress.version, completion=True,
+                key=f"module:{user.id}:{module.slug}:{progress.version.content_hash[:16]}"))
 
 
 def announce_certificate(certificate: Certificate | None) -> bool:

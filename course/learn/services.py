@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from course.core.events import LearningEvent, lesson_activity, module_activity, record_learning, statements_wanted
 from course.models import Lesson, LessonProgress, User, utcnow
 
 
@@ -18,8 +19,18 @@ def record_lesson_visit(session: Session, user: User, lesson: Lesson) -> None:
     """Note that `user` opened `lesson`; a second visit (or a race) changes nothing."""
     statement = _insert(session)(LessonProgress).values(
         user_id=user.id, module_slug=lesson.module.slug, lesson_slug=lesson.slug, visited_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"])
-    session.execute(statement)
+    ).on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"]).returning(LessonProgress.id)
+    if session.execute(statement).scalar() is not None:  # a new row: the first visit
+        report_lesson(session, user, lesson, "experienced")
+
+
+def report_lesson(session: Session, user: User, lesson: Lesson, verb: str) -> None:
+    """`experienced` (first opened) or `completed` a lesson, through the records-out seam."""
+    if statements_wanted():
+        record_learning(session, LearningEvent(
+            verb, user, lesson_activity(lesson), key=f"lesson:{user.id}:{lesson.module.slug}:{lesson.slug}:{verb}",
+            at=utcnow(), version=lesson.module.version, parent=module_activity(lesson.module),
+            completion=True if verb == "completed" else None, language=lesson.content_lang))
 
 
 def complete_lesson(session: Session, user: User, lesson: Lesson) -> None:
@@ -33,4 +44,5 @@ def complete_lesson(session: Session, user: User, lesson: Lesson) -> None:
     )
     if record.completed_at is None:
         record.completed_at = utcnow()
+        report_lesson(session, user, lesson, "completed")
     session.flush()

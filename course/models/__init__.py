@@ -9,6 +9,7 @@ from course.models.cohorts import Cohort, CohortInvitation, CohortMember, Cohort
 from course.models.identities import UserIdentity
 from course.models.lti import LtiContext, LtiGradeTarget, LtiIdentity, LtiLaunchValue, LtiPlatform, LtiScore
 from course.models.notices import CalendarFeed, Notice, NoticeKind, NoticeStatus
+from course.models.outbox import MessageKind, MessageStatus, OutboxMessage, WebhookEndpoint
 from course.models.progress import (
     AttemptItem,
     AttemptPurpose,
@@ -26,7 +27,7 @@ __all__ = [
     "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "CalendarFeed", "Certificate",
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
     "Lesson", "LessonProgress", "LtiContext", "LtiGradeTarget", "LtiIdentity", "LtiLaunchValue", "LtiPlatform",
-    "LtiScore",
-    "Model", "Module", "Notice", "NoticeKind", "NoticeStatus", "PasswordToken", "Question", "QuizAttempt", "Role",
-    "ScenarioRun", "Setting", "User", "UserIdentity", "utcnow",
+    "LtiScore", "MessageKind", "MessageStatus",
+    "Model", "Module", "Notice", "NoticeKind", "NoticeStatus", "OutboxMessage", "PasswordToken", "Question",
+    "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "UserIdentity", "WebhookEndpoint", "utcnow",
 ]

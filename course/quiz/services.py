@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from course.core.questions import ResponseError, get_type
 from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Module, Question, QuizAttempt, User, utcnow
 from course.quiz.grading import choice_order, draw_questions, has_passed, score_percent
+from course.quiz.records import report_graded, report_launched
 
 FIELD = re.compile(r"^q(\d+)(?:-\d+)?$")
 
@@ -98,6 +99,7 @@ def insert_attempt(session: Session, attempt: QuizAttempt, user: User) -> QuizAt
         if existing is None:
             raise
         return existing
+    report_launched(session, attempt, user)
     return attempt
 
 
@@ -177,6 +179,7 @@ def grade_attempt(session: Session, attempt: QuizAttempt, now: datetime, late: b
     attempt.score = score_percent([item.credit for item in attempt.items])
     attempt.passed = has_passed(attempt.score, attempt.pass_mark) if attempt.is_graded_for_completion else None
     session.flush()
+    report_graded(session, attempt)
     return True
 
 

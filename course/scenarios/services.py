@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from course.core.events import Activity, LearningEvent, module_activity, record_learning, statements_wanted
 from course.core.questions import ResponseError, get_type
 from course.models import Module, ScenarioRun, User, utcnow
 
@@ -82,7 +83,22 @@ def start_run(session: Session, user: User, module: Module, now: datetime | None
             session.add(run)
     except IntegrityError:  # a double click started it in another request
         return unfinished_run(session, user, module.slug)
+    report_run(session, run, user, "launched")
     return run
+
+
+def report_run(session: Session, run: ScenarioRun, user: User | None, verb: str) -> None:
+    """`launched` a run, or `completed` it (with score, success and duration), through the records-out seam."""
+    if not statements_wanted():
+        return
+    user = user or session.get(User, run.user_id)
+    finished = verb == "completed"
+    record_learning(session, LearningEvent(
+        verb, user, Activity(f"/modules/{run.module_slug}/scenario", "scenario", f"{run.module.title}: scenario"),
+        key=f"run:{run.id}:{verb}", at=run.finished_at if finished else run.started_at, version=run.module.version,
+        parent=module_activity(run.module), registration=f"run:{run.id}",
+        score=run.score if finished else None, success=run.passed if finished else None,
+        completion=True if finished else None, duration=run.finished_at - run.started_at if finished else None))
 
 
 def choice_order(run: ScenarioRun, step: dict) -> list[int]:
@@ -119,6 +135,8 @@ def decide(session: Session, run: ScenarioRun, step_id: str, value: str, now: da
         .values(**values).execution_options(synchronize_session=False)
     ).rowcount
     session.refresh(run)
+    if moved == 1 and ending:
+        report_run(session, run, None, "completed")
     return moved == 1
 
 

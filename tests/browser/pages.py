@@ -10,7 +10,9 @@ from sqlalchemy import select, update
 
 from course.certificates.serials import new_serial
 from course.extensions import db
-from course.models import Certificate, Module, Role
+from course.models import Certificate, MessageKind, MessageStatus, Module, OutboxMessage, Role, WebhookEndpoint
+from course.outbox.queue import enqueue
+from course.outbox.webhooks import new_secret
 from tests.conftest import attempt_answers, post_form, signed_in
 from tests.test_certificates import complete_course
 
@@ -69,6 +71,7 @@ def seed_site(server) -> Site:
     with app.app_context():  # real courses have long module titles: menus and headings must still fit a phone
         db.session.execute(update(Module).where(Module.slug == "practice").values(title=LONG_TITLE))
         db.session.commit()
+    seed_outbox(app)
     learner = [
         ("dashboard", "/"), ("module", "/modules/basics"), ("content-note", "/modules/basics/lessons/second"),
         ("lesson", "/modules/basics/lessons/second?note=read"), ("quiz-intro", "/modules/basics/quiz"),
@@ -99,5 +102,23 @@ def seed_site(server) -> Site:
         ("audit", "/admin/audit"), ("content-versions", "/admin/content"), ("all-items", "/admin/items"),
         ("certificate-admin", "/admin/certificates"), ("certificate-admin-detail", f"/admin/certificates/{serial}"),
         ("certificate-any", f"/certificates/{serial}"), ("glossary", "/glossary"),
+        ("webhooks", "/admin/webhooks"), ("webhooks-errors", "/admin/webhooks#submit"),
+        ("outbox-waiting", "/admin/outbox"), ("outbox-failed", "/admin/outbox?status=dead"),
     ]
     return site
+
+
+def seed_outbox(app) -> None:
+    """A webhook endpoint, one event waiting for it and one the endpoint kept refusing."""
+    with app.app_context():
+        endpoint = WebhookEndpoint(url="https://personnel-records.academy.example/hooks/dignity",
+                                   events=["certificate.issued", "trainee.completed"], secret=new_secret())
+        db.session.add(endpoint)
+        db.session.flush()
+        for n, status in enumerate((MessageStatus.PENDING, MessageStatus.DEAD)):
+            enqueue(db.session, MessageKind.WEBHOOK, f"msg_{n:032x}", f"seed:{n}", "certificate.issued",
+                    {"type": "certificate.issued"}, endpoint_id=endpoint.id)
+            db.session.execute(update(OutboxMessage).where(OutboxMessage.message_id == f"msg_{n:032x}").values(
+                status=status, attempts=3 if n else 1,
+                last_error="endpoint answered HTTP 503" if n else "ConnectionRefusedError: [Errno 111] refused"))
+        db.session.commit()

@@ -1,0 +1,1 @@
+"""A real xAPI LRS (Ralph) for the outbox tests."""
