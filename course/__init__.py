@@ -30,6 +30,7 @@ from course.main.views import bp as main_bp
 from course.quiz.exam_views import bp as exam_bp
 from course.quiz.views import bp as quiz_bp
 from course.scenarios.views import bp as scenarios_bp
+from course.trainer.intervention_views import bp as interventions_bp
 from course.trainer.invitation_views import bp as invitations_bp
 from course.trainer.report_views import bp as reports_bp
 from course.trainer.trainee_views import bp as trainees_bp
@@ -68,7 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
-                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp):
+                      certificates_admin_bp, trainer_bp, trainees_bp, interventions_bp, reports_bp, invitations_bp,
+                      admin_bp):
         app.register_blueprint(blueprint)
     register_certifier(app, issue_certificate_if_complete)
     register_i18n(app)

@@ -4,7 +4,7 @@ from course.models.audit import AuditEvent
 from course.models.base import Model, utcnow
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
 from course.models.certificates import Certificate, CertificateStatus
-from course.models.cohorts import Cohort, CohortInvitation, CohortMember, CohortTrainer
+from course.models.cohorts import Cohort, CohortInvitation, CohortMember, CohortTrainer, MemberExemption
 from course.models.progress import (
     AttemptItem,
     AttemptPurpose,
@@ -21,6 +21,6 @@ __all__ = [
     "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "Certificate",
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
     "Lesson",
-    "LessonProgress",
+    "LessonProgress", "MemberExemption",
     "Model", "Module", "PasswordToken", "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "utcnow",
 ]

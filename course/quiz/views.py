@@ -54,7 +54,8 @@ def quiz_intro(slug: str, error: str | None = None, status: int = 200):
     version, module = live_module(slug)
     attempts = module_attempts(db.session, current_user, slug)
     settings = module.quiz_settings
-    left = settings["max_attempts"] - len(attempts) if settings.get("max_attempts") else None
+    limit = settings.get("max_attempts")
+    left = limit - attempts_used(db.session, current_user, slug)[0] if limit else None
     progress = course_progress(db.session, current_user, version).for_module(slug)
     return render_template("quiz/intro.html", module=module, attempts=attempts, mp=progress, attempts_left=left,
                            form=StartAttemptForm(), error=error), status
