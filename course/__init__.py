@@ -13,11 +13,12 @@ from course.admin.views import bp as admin_bp
 from course.auth.views import bp as auth_bp
 from course.auth.views import load_user
 from course.certificates.admin import bp as certificates_admin_bp
-from course.certificates.services import issue_certificate_if_complete
+from course.certificates.services import issue_certificate_if_complete, reissue_certificate
+from course.certificates.transcript_views import bp as transcripts_bp
 from course.certificates.views import bp as certificates_bp
 from course.cli import register_cli
 from course.config import PROJECT_ROOT, check_production_safety, from_environment
-from course.core.completion import register_certifier
+from course.core.completion import register_certifier, register_reissuer
 from course.core.errors import database_unavailable, register_error_handlers
 from course.core.i18n import current_language, register_i18n, select_locale
 from course.core.markdown import render_markdown
@@ -69,10 +70,11 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
-                      certificates_admin_bp, trainer_bp, trainees_bp, interventions_bp, reports_bp, invitations_bp,
-                      admin_bp):
+                      certificates_admin_bp, transcripts_bp, trainer_bp, trainees_bp, interventions_bp, reports_bp,
+                      invitations_bp, admin_bp):
         app.register_blueprint(blueprint)
     register_certifier(app, issue_certificate_if_complete)
+    register_reissuer(app, reissue_certificate)
     register_i18n(app)
     register_request_hooks(app)
     register_error_handlers(app)

@@ -1,4 +1,5 @@
-"""The completion seam: every place where a trainee's progress changes calls `certify_if_complete`.
+"""The completion seam: every place where a trainee's progress changes calls `certify_if_complete`; a correction
+of a name or email calls `reissue_certificate`.
 
 Areas never import each other. The certificates area reacts to progress through this one seam: `create_app`
 registers its certifier here (`register_certifier`), and learn, quiz and scenarios call `certify_if_complete`
@@ -18,12 +19,25 @@ from course.core.progress import CourseProgress, course_progress
 from course.models import Certificate, User
 
 Certifier = Callable[[Session, User, CourseProgress], Certificate | None]
+Reissuer = Callable[[Session, User, User, str], Certificate | None]
 EXTENSION = "dignity.certifier"
+REISSUER = "dignity.reissuer"
 
 
 def register_certifier(app, certifier: Certifier) -> None:
     """Name the function that issues (or renews) a certificate when progress allows it."""
     app.extensions[EXTENSION] = certifier
+
+
+def register_reissuer(app, reissuer: Reissuer) -> None:
+    """Name the function that reissues a trainee's current certificate after their name or email is corrected."""
+    app.extensions[REISSUER] = reissuer
+
+
+def reissue_certificate(session: Session, actor: User, user: User, reason: str) -> Certificate | None:
+    """After a correction of `user`'s name or email: the reissued certificate, if they held a current one."""
+    reissuer = current_app.extensions.get(REISSUER)
+    return reissuer(session, actor, user, reason) if reissuer is not None else None
 
 
 def certify_if_complete(session: Session, user: User, progress: CourseProgress | None = None) -> Certificate | None:

@@ -86,9 +86,9 @@ def exam_status(session: Session, user: User, version: ContentVersion, now: date
 
 
 def latest_unlock(user_id, module_slug):
-    """A scalar query: when `user_id` was last given fresh attempts at `module_slug` (None if never)."""
+    """A query: when `user_id` was last given fresh attempts at `module_slug` (None if never)."""
     return (select(func.max(ExamUnlock.unlocked_at))
-            .where(ExamUnlock.user_id == user_id, ExamUnlock.module_slug == module_slug).scalar_subquery())
+            .where(ExamUnlock.user_id == user_id, ExamUnlock.module_slug == module_slug))
 
 
 def unlock_attempts(session: Session, actor: User, user: User, module_slug: str, reason: str) -> ExamUnlock:

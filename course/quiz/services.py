@@ -41,7 +41,7 @@ def attempts_used(session: Session, user: User, module_slug: str) -> tuple[int, 
 
     After a trainer's unlock (core.exams.unlock_attempts) only the attempts started since then count (one query).
     """
-    unlocked_at = latest_unlock(user.id, module_slug)
+    unlocked_at = latest_unlock(user.id, module_slug).scalar_subquery()
     counts = or_(unlocked_at.is_(None), QuizAttempt.started_at >= unlocked_at)
     count, last, total = session.execute(
         select(func.count(case((counts, QuizAttempt.id))), func.max(case((counts, QuizAttempt.submitted_at))),

@@ -1,4 +1,5 @@
-"""A trainer's interventions on a trainee's record: their own due date, module exemptions, fresh quiz attempts.
+"""A trainer's interventions on a trainee's record: their own due date, module exemptions, fresh quiz attempts,
+and the correction of their name or email.
 
 Trainers act in their own cohorts only, admins in every cohort (core.access.cohort_for answers 404 otherwise).
 """
@@ -11,10 +12,13 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from course.core.access import cohort_for
+from course.core.accounts import AccountError
 from course.core.catalogue import load_live_version
-from course.core.forms import ConfirmForm
+from course.core.forms import ConfirmForm, IdentityForm
+from course.core.identity import announce_correction, correct_identity
 from course.core.roles import staff_required
 from course.extensions import db
+from course.models import Role
 from course.trainer.forms import DueDateForm, ExemptionForm, QuizUnlockForm
 from course.trainer.interventions import extend_due_date, grant_exemption, unlock_quiz, withdraw_exemption
 from course.trainer.services import CohortError, find_member
@@ -83,4 +87,23 @@ def quiz_unlock(cohort_id: int, user_id: int):
         return trainee_page(cohort, member, version, 422, quiz_unlock_form=form)
     unlock_quiz(db.session, current_user, member.user, version, form.module.data, form.reason.data)
     flash(_("%(name)s has a fresh set of attempts at that quiz.", name=member.user.name), "success")
+    return _back(cohort_id, user_id)
+
+
+@bp.post("/identity")
+@staff_required
+def identity(cohort_id: int, user_id: int):
+    cohort, member, version = _context(cohort_id, user_id)
+    if not member.user.has_role(Role.TRAINEE) and not current_user.has_role(Role.ADMIN):
+        abort(403, _("Only an admin may correct the name or email of a trainer or admin."))
+    form = IdentityForm()
+    if not form.validate_on_submit():
+        return trainee_page(cohort, member, version, 422, identity_form=form)
+    try:
+        changes, reissued = correct_identity(db.session, current_user, member.user, name=form.name.data,
+                                             email=form.email.data, reason=form.reason.data)
+    except AccountError as exc:
+        form.form_errors.append(str(exc))
+        return trainee_page(cohort, member, version, 409, identity_form=form)
+    announce_correction(changes, reissued)
     return _back(cohort_id, user_id)

@@ -11,7 +11,7 @@ from course.core.access import cohort_for
 from course.core.audit import record_event
 from course.core.catalogue import load_live_version
 from course.core.exams import exam_status, renewal_opened_at, unlock_exam, unlocks_of
-from course.core.forms import ConfirmForm
+from course.core.forms import ConfirmForm, IdentityForm
 from course.core.memberships import effective_due_on
 from course.core.password_links import issue_password_link
 from course.core.progress import course_progress
@@ -62,7 +62,9 @@ def intervention_forms(version, member, locks, given: dict) -> dict:
     forms = {"unlock_form": given.get("unlock_form") or ExamUnlockForm(formdata=None),
              "due_form": given.get("due_form") or DueDateForm(formdata=None, due_on=member.due_on),
              "exemption_form": given.get("exemption_form") or ExemptionForm(formdata=None),
-             "quiz_unlock_form": given.get("quiz_unlock_form") or QuizUnlockForm(formdata=None)}
+             "quiz_unlock_form": given.get("quiz_unlock_form") or QuizUnlockForm(formdata=None),
+             "identity_form": given.get("identity_form") or IdentityForm(formdata=None, name=member.user.name,
+                                                                          email=member.user.email)}
     forms["exemption_form"].module.choices = [SelectChoice(m.slug, m.title) for m in version.modules]
     forms["quiz_unlock_form"].module.choices = [SelectChoice(lock.module_slug, lock.module_title) for lock in locks]
     return forms
