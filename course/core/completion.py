@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, flash
+from flask import current_app, flash, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from course.core.catalogue import load_live_version
@@ -54,11 +55,15 @@ def certify_if_complete(session: Session, user: User, progress: CourseProgress |
 
 
 def announce_certificate(certificate: Certificate | None) -> bool:
-    """Flash the news of a new or renewed certificate; True if there was one."""
+    """Flash the news of a new or renewed certificate, with a link to it; True if there was one."""
     if certificate is None:
         return False
     if certificate.sequence > 1:
-        flash(_("Your certificate is renewed. The new one replaces the old one from today."), "success")
+        news = _("Your certificate is renewed. The new one replaces the old one from today.")
     else:
-        flash(_("You have completed the course. Your certificate is ready."), "success")
+        news = _("You have completed the course. Your certificate is ready.")
+    # Markup survives the session cookie (Flask tags it); format() escapes every piece it is given.
+    flash(Markup('{} <a href="{}">{}</a>').format(news, url_for("certificates.detail", serial=certificate.serial),
+                                                  _("Open your certificate %(serial)s", serial=certificate.serial)),
+          "success")
     return True

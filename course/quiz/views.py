@@ -103,9 +103,11 @@ def closed_attempt(attempt: QuizAttempt, posted: bool = False):
 
 
 def attempt_page(attempt: QuizAttempt, page: int, problems: dict | None = None):
-    """One page of questions, with any problems in what was just sent (422)."""
+    """One page of questions, with any problems in what was just sent (422): a question with a problem shows
+    what was sent, not what was saved before, so the trainee fixes their answer rather than redoing it."""
     answered = sum(1 for item in attempt.items if item.response)
     return render_template("quiz/attempt.html", attempt=attempt, form=AttemptForm(), problems=problems or {},
+                           sent=request.form if problems else {},
                            items=page_items(attempt, page, per_page(attempt)), page=page,
                            pages=page_count(attempt, per_page(attempt)), answered=answered, now=utcnow(),
                            field_name=field_name, get_type=get_type), 422 if problems else 200
