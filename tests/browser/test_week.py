@@ -22,9 +22,9 @@ def test_no_page_logs_a_console_error_or_a_failed_request(new_context, site, rol
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
-            if response.status == 404 and "/no-such-page" not in response.url else None)
+            if response.status == 404 else None)
     for name, path in site.pages[role]:
-        if path.endswith("#submit") or name == "not-found":
+        if path.endswith("#submit") or "not-found" in name:  # those answer 404 on purpose
             continue
         page.goto(path)
         page.wait_for_load_state("networkidle")
