@@ -1,9 +1,11 @@
 """Finding people academy-wide, and correcting a name or email (audited; the certificate reissued)."""
 
+import io
 import re
 from types import SimpleNamespace
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import insert, select
 
 from course.extensions import db
@@ -129,6 +131,10 @@ def test_an_admin_corrects_a_misspelled_name_and_the_certificate_is_reissued(app
     assert f"/verify/{new.serial}" in verify
     assert "Superseded by a renewal" not in verify
     assert "Valid" in admin.get(f"/verify/{new.serial}").get_data(as_text=True)
+    old_pdf = PdfReader(io.BytesIO(admin.get(f"/certificates/{old.serial}/certificate.pdf").data))
+    assert "by a reissue with corrected details" in old_pdf.pages[0].extract_text()
+    new_pdf = PdfReader(io.BytesIO(admin.get(f"/certificates/{new.serial}/certificate.pdf").data))
+    assert "Kim Minji" in new_pdf.pages[0].extract_text()
 
 
 def test_an_email_another_account_holds_is_refused_and_nothing_changes(app, make_user):
