@@ -45,11 +45,12 @@ def confirm_password_field() -> PasswordField:
 class IdentityForm(FlaskForm):
     """Correct a person's name or email, saying why (kept in the audit log; a certificate is reissued)."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=120)],
                        description=_l("As it should be printed on certificates."))
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
                        filters=[lambda value: value.strip() if isinstance(value, str) else value])
-    reason = TextAreaField(_l("Reason for the correction"), validators=[DataRequired(), Length(max=500)],
+    reason = TextAreaField(_l("Reason for the correction"),
+                           validators=[DataRequired(message=_l("Say why.")), Length(max=500)],
                            description=_l("For example: the surname was misspelled in the import."))
 
     def __init__(self, *args, **kwargs):
