@@ -196,3 +196,17 @@ def test_a_trainer_corrects_their_own_trainees_only(app, make_user, make_cohort)
                    reason="r").status_code == 403
     assert correct(signed_in(app, trainee), f"/admin/users/{trainee.id}/identity", "/", name="X",
                    email=trainee.email, reason="r").status_code == 403
+
+
+def test_a_re_import_with_another_spelling_points_to_the_correction_and_changes_nothing(app, make_user, make_cohort):
+    trainer = make_user(Role.TRAINER)
+    trainee = make_user(name="Kim Minjj", email="minji@police.example")
+    cohort = make_cohort(trainer, [trainee])
+    client = signed_in(app, trainer)
+    url = f"/trainer/cohorts/{cohort.id}/import"
+    data = {"file": (io.BytesIO(b"email,name\nminji@police.example,Kim Minji\n"), "roster.csv"), "output": "page"}
+    page = post_form(client, url, data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "Already in this cohort, as “Kim Minjj”" in page
+    assert "correct the name on the trainee&#39;s record" in page
+    with app.app_context():
+        assert db.session.get(User, trainee.id).name == "Kim Minjj"
