@@ -172,7 +172,7 @@ def render_transcript_pdf(transcript: Transcript, now: datetime) -> bytes:
                  _hours(c.credit_hours) if c.credit_hours else "—", _certificate_status(c, now)]
                 for c in transcript.certificates]
         _table(pdf, [_("Serial"), _("Issued"), _("Valid until"), _("Credit hours"), _("Status")], rows,
-               (42, 22, 24, 20, 66))
+               (48, 22, 24, 20, 60))
     else:
         pdf.set_font("serif", "", 9.5)
         pdf.cell(0, 6, _("No certificate yet."), new_x="LMARGIN", new_y="NEXT")
