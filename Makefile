@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
+# Where `make run` serves: `make run PORT=8080`, or `make run HOST=0.0.0.0` to reach it from other machines.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test lint check translations clean
 
@@ -21,7 +24,7 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 
 run: $(VENV)/.installed
 	$(FLASK) setup
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -19,12 +19,13 @@ from course.auth.views import bp as auth_bp
 from course.auth.views import load_user
 from course.calendar.views import bp as calendar_bp
 from course.certificates.admin import bp as certificates_admin_bp
-from course.certificates.services import issue_certificate_if_complete
+from course.certificates.services import issue_certificate_if_complete, reissue_certificate
+from course.certificates.transcript_views import bp as transcripts_bp
 from course.certificates.views import bp as certificates_bp
 from course.cli import register_cli
 from course.config import PROJECT_ROOT, check_production_safety, from_environment
 from course.content.views import bp as content_admin_bp
-from course.core.completion import register_certifier, register_progress_listener
+from course.core.completion import register_certifier, register_progress_listener, register_reissuer
 from course.core.errors import database_unavailable, register_error_handlers
 from course.core.events import Writers, register_records_out
 from course.core.i18n import current_language, register_i18n, select_locale
@@ -45,6 +46,7 @@ from course.quiz.exam_views import bp as exam_bp
 from course.quiz.views import bp as quiz_bp
 from course.reminders.views import bp as notices_bp
 from course.scenarios.views import bp as scenarios_bp
+from course.trainer.intervention_views import bp as interventions_bp
 from course.trainer.invitation_views import bp as invitations_bp
 from course.trainer.pending_views import bp as pending_bp
 from course.trainer.report_views import bp as reports_bp
@@ -84,14 +86,15 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     app.add_template_filter(render_markdown, "markdown")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
-                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, pending_bp,
-                      notices_bp, calendar_bp, admin_bp, content_admin_bp, sso_bp, lti_bp, lti_admin_bp,
-                      admin_tokens_bp, api_bp, outbox_bp):
+                      certificates_admin_bp, transcripts_bp, trainer_bp, trainees_bp, interventions_bp, reports_bp,
+                      invitations_bp, pending_bp, notices_bp, calendar_bp, admin_bp, content_admin_bp, sso_bp, lti_bp,
+                      lti_admin_bp, admin_tokens_bp, api_bp, outbox_bp):
         app.register_blueprint(blueprint)
     app.wsgi_app = ignore_cookies(app.wsgi_app)
     register_certifier(app, issue_certificate_if_complete)
     register_progress_listener(app, after_progress)  # LTI grade passback
     register_records_out(app, Writers(write_statement, write_webhook, statements_enabled))
+    register_reissuer(app, reissue_certificate)
     init_sso(app)
     register_i18n(app)
     register_request_hooks(app)

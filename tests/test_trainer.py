@@ -348,7 +348,7 @@ def test_item_analysis_shows_numbers_or_a_too_few_note(app, make_user, trainer, 
     assert "Too few responses to judge this question yet" in page
     rows = read_csv(client.get(f"/trainer/cohorts/{cohort.id}/export/items.csv?module=basics"))
     assert rows[0][:4] == ["question_id", "prompt", "responses", "facility_percent"]
-    assert all(row[9] == "True" for row in rows[1:])  # too few responses, so no bare numbers to trust
+    assert all(row[9] == "true" for row in rows[1:])  # too few responses, so no bare numbers to trust
 
 
 def test_admins_can_analyse_every_trainees_answers(app, make_user):

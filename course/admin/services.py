@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
 from course.core.pagination import Page, paginate
+from course.core.records import certificate_history
 from course.core.settings import pin_version
-from course.models import AuditEvent, ContentVersion, Module, Role, User
+from course.models import AuditEvent, Certificate, Cohort, CohortMember, ContentVersion, Module, Role, User
 
 
 class AdminError(ValueError):
@@ -73,14 +74,23 @@ def role_counts(session: Session) -> dict[str, int]:
 
 
 def find_users(session: Session, text: str, role: str, page: int, size: int) -> Page:
-    """Accounts whose name or email contains `text`, with `role` if it names one, by name."""
-    query = select(User).order_by(User.name, User.id)
+    """Accounts whose name, email or badge number contains `text` (any case), with `role` if it names one.
+
+    An exact email or badge number comes first, then by name. All in SQL, one page at a time (one query,
+    whatever the academy's size); `ix_users_email_lower` and `ix_users_badge_number_lower` serve exact matches.
+    """
+    query = select(User)
+    order = [User.name, User.id]
     if text:
-        like = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
+        needle = text.lower()
+        like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        email, badge = func.lower(User.email), func.lower(User.badge_number)
+        query = query.where(or_(func.lower(User.name).like(like, escape="\\"), email.like(like, escape="\\"),
+                                badge.like(like, escape="\\")))
+        order.insert(0, case((or_(email == needle, badge == needle), 0), else_=1))
     if role in {r.value for r in Role}:
         query = query.where(User.role == role)
-    return paginate(session, query, page, size)
+    return paginate(session, query.order_by(*order), page, size)
 
 
 def content_versions(session: Session) -> list[tuple[ContentVersion, int]]:
@@ -114,3 +124,10 @@ def audit_events(session: Session, page: int, size: int, who: str = "", action: 
     if until:
         query = query.where(AuditEvent.at <= datetime.combine(until, time.max, UTC))
     return paginate(session, query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), page, size, rows=True)
+
+
+def user_overview(session: Session, user: User) -> tuple[list[Cohort], list[Certificate]]:
+    """The cohorts `user` belongs to, by name, and their certificates, newest first (two queries)."""
+    cohorts = list(session.scalars(select(Cohort).join(CohortMember, CohortMember.cohort_id == Cohort.id)
+                                   .where(CohortMember.user_id == user.id).order_by(Cohort.name, Cohort.id)))
+    return cohorts, certificate_history(session, user)

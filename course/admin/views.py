@@ -19,8 +19,11 @@ from course.admin.services import (
     live_version,
     role_counts,
     set_active,
+    user_overview,
 )
-from course.core.forms import ConfirmForm
+from course.core.accounts import AccountError
+from course.core.forms import ConfirmForm, IdentityForm
+from course.core.identity import announce_correction, correct_identity
 from course.core.pagination import page_number
 from course.core.password_links import issue_password_link
 from course.core.roles import admin_required
@@ -58,6 +61,36 @@ def back_to_users():
 
 def _user(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
+
+
+@bp.get("/users/<int:user_id>")
+@admin_required
+def user(user_id: int):
+    return user_page(_user(user_id))
+
+
+def user_page(user: User, form: IdentityForm | None = None, status: int = 200):
+    """One person: who they are, their cohorts and certificates, and the correction of their name or email."""
+    cohorts, certificates = user_overview(db.session, user)
+    form = form or IdentityForm(formdata=None, name=user.name, email=user.email)
+    return render_template("admin/user.html", user=user, cohorts=cohorts, certificates=certificates,
+                           form=form), status
+
+
+@bp.post("/users/<int:user_id>/identity")
+@admin_required
+def correct(user_id: int):
+    user, form = _user(user_id), IdentityForm()
+    if not form.validate_on_submit():
+        return user_page(user, form, 422)
+    try:
+        changes, reissued = correct_identity(db.session, current_user, user, name=form.name.data,
+                                             email=form.email.data, reason=form.reason.data)
+    except AccountError as exc:
+        form.form_errors.append(str(exc))
+        return user_page(user, form, 409)
+    announce_correction(changes, reissued)
+    return redirect(url_for("admin.user", user_id=user.id))
 
 
 @bp.get("/users/<int:user_id>/role")

@@ -91,6 +91,9 @@ def _status_banner(pdf: FPDF, certificate: Certificate, now: datetime) -> None:
         return
     if status == CertificateStatus.REVOKED:
         text = _("REVOKED on %(date)s (this certificate is not valid)", date=_date(certificate.revoked_at))
+    elif status == CertificateStatus.SUPERSEDED and certificate.reissued:
+        text = _("SUPERSEDED on %(date)s by a reissue with corrected details (this certificate is no longer current)",
+                 date=_date(certificate.superseded_at))
     elif status == CertificateStatus.SUPERSEDED:
         text = _("SUPERSEDED by a renewal on %(date)s (this certificate is no longer current)",
                  date=_date(certificate.superseded_at))

@@ -25,6 +25,7 @@ from course.models import (
     AttemptStatus,
     AuditEvent,
     Certificate,
+    CertificateStatus,
     ContentVersion,
     QuizAttempt,
     User,
@@ -126,6 +127,35 @@ def issue_certificate_if_complete(session: Session, user: User, progress: Course
         details["renews"] = previous.serial
     record_event(session, user, "certificate.issued", "certificate", certificate.serial, **details)
     report_issued(session, user, certificate, progress.version, previous)
+    session.flush()
+    return certificate
+
+
+def reissue_certificate(session: Session, actor: User, user: User, reason: str,
+                        now: datetime | None = None) -> Certificate | None:
+    """Reissue `user`'s current certificate after their name or email was corrected (the reissue seam).
+
+    The new certificate carries the corrected name and identity and everything else the old one proved (course,
+    content version, scores, hours, expiry); it takes the next sequence and a new serial, and the old one is
+    superseded, pointing to it: never edited. A revoked certificate is not reissued.
+    """
+    now = now or utcnow()
+    previous = latest_certificate(session, user)
+    if previous is None or previous.status_at(now) not in (CertificateStatus.VALID, CertificateStatus.EXPIRED):
+        return None
+    salt, identity_hash = subject_identity(user.email)
+    certificate = Certificate(
+        serial=new_serial(), user_id=user.id, sequence=previous.sequence + 1,
+        content_version_id=previous.content_version_id, recipient_name=user.name,
+        course_title=previous.course_title, academy_name=previous.academy_name,
+        credit_hours=previous.credit_hours, modules=previous.modules, issued_at=now, expires_at=previous.expires_at,
+        renewal_due_at=previous.renewal_due_at, subject_salt=salt, subject_hash=identity_hash)
+    session.add(certificate)
+    session.flush()
+    status_entry(session, certificate)
+    previous.superseded_by_id, previous.superseded_at = certificate.id, now
+    record_event(session, actor, "certificate.reissued", "certificate", certificate.serial,
+                 supersedes=previous.serial, reason=reason, holder_id=user.id)
     session.flush()
     return certificate
 

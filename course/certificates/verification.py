@@ -142,6 +142,10 @@ def status_problems(certificate: Certificate, claims: dict, now: datetime) -> li
             return [_("Revoked on %(date)s: %(reason)s", date=_date(certificate.revoked_at),
                       reason=certificate.revocation_reason)]
         return [_("Revoked on %(date)s.", date=_date(certificate.revoked_at))]
+    if status == CertificateStatus.SUPERSEDED and certificate.reissued:
+        return [_("Superseded on %(date)s by a reissue with corrected details (certificate %(serial)s); ask the "
+                  "holder for the current certificate.", date=_date(certificate.superseded_at),
+                  serial=certificate.superseded_by.serial)]
     if status == CertificateStatus.SUPERSEDED:
         return [_("Superseded by a renewal on %(date)s (certificate %(serial)s); ask the holder for the current "
                   "certificate.", date=_date(certificate.superseded_at), serial=certificate.superseded_by.serial)]

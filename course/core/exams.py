@@ -1,6 +1,7 @@
-"""A trainee's standing with the final exam (attempts, limit, cooldown, unlocks) and the baseline check.
+"""A trainee's standing with the final exam (attempts, limit, cooldown, unlocks), quiz unlocks and the baseline check.
 
-Shared by the quiz area (which draws and grades the exam) and the trainer and admin areas (which unlock it).
+Shared by the quiz area (which draws and grades the exam and quizzes) and the trainer and admin areas (which unlock
+them: an unlock of a slug, "_exam" or a module's, makes only the attempts started since then count).
 """
 
 from __future__ import annotations
@@ -78,19 +79,40 @@ def exam_status(session: Session, user: User, version: ContentVersion, now: date
     """The trainee's exam attempts and latest unlock (two queries); `since`: a renewal window's opening."""
     attempts = list(session.scalars(select(QuizAttempt).where(
         QuizAttempt.user_id == user.id, QuizAttempt.module_slug == EXAM_SLUG).order_by(QuizAttempt.number)))
-    unlocked_at = session.scalar(select(func.max(ExamUnlock.unlocked_at)).where(ExamUnlock.user_id == user.id))
+    unlocked_at = session.scalar(latest_unlock(user.id, EXAM_SLUG))
     if unlocked_at is not None and unlocked_at.tzinfo is None:  # aggregates bypass the column type on SQLite
         unlocked_at = unlocked_at.replace(tzinfo=utcnow().tzinfo)
     return ExamStatus(version.exam_settings, attempts, unlocked_at, now or utcnow(), since)
 
 
-def unlock_exam(session: Session, actor: User, user: User, reason: str) -> ExamUnlock:
-    """Give `user` a fresh set of exam attempts, without a cooldown, for a stated reason (audited)."""
-    unlock = ExamUnlock(user_id=user.id, unlocked_by_id=actor.id, reason=reason.strip(), unlocked_at=utcnow())
+def latest_unlock(user_id, module_slug):
+    """A query: when `user_id` was last given fresh attempts at `module_slug` (None if never)."""
+    return (select(func.max(ExamUnlock.unlocked_at))
+            .where(ExamUnlock.user_id == user_id, ExamUnlock.module_slug == module_slug))
+
+
+def unlock_attempts(session: Session, actor: User, user: User, module_slug: str, reason: str) -> ExamUnlock:
+    """Give `user` a fresh set of attempts at a module's quiz or the final exam, without a cooldown (audited)."""
+    unlock = ExamUnlock(user_id=user.id, module_slug=module_slug, unlocked_by_id=actor.id, reason=reason.strip(),
+                        unlocked_at=utcnow())
     session.add(unlock)
-    record_event(session, actor, "exam.unlocked", "user", user.id, reason=unlock.reason)
+    if module_slug == EXAM_SLUG:
+        record_event(session, actor, "exam.unlocked", "user", user.id, reason=unlock.reason)
+    else:
+        record_event(session, actor, "quiz.unlocked", "user", user.id, module=module_slug, reason=unlock.reason)
     session.flush()
     return unlock
+
+
+def unlock_exam(session: Session, actor: User, user: User, reason: str) -> ExamUnlock:
+    """Give `user` a fresh set of exam attempts, without a cooldown, for a stated reason (audited)."""
+    return unlock_attempts(session, actor, user, EXAM_SLUG, reason)
+
+
+def unlocks_of(session: Session, user: User) -> list[ExamUnlock]:
+    """Every fresh set of attempts `user` was given (quizzes and the exam), newest first, for their record."""
+    return list(session.scalars(select(ExamUnlock).where(ExamUnlock.user_id == user.id)
+                                .order_by(ExamUnlock.unlocked_at.desc(), ExamUnlock.id.desc())))
 
 
 def pretest_attempt(session: Session, user: User) -> QuizAttempt | None:

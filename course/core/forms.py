@@ -1,11 +1,12 @@
-"""Form pieces every area uses: a confirm button and the new-password fields with the one password rule."""
+"""Form pieces every area uses: a confirm button, the new-password fields with the one password rule, and the
+correction of a name or email."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, ValidationError
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from course.core.passwords import MIN_PASSWORD_LENGTH, password_problem
 
@@ -39,3 +40,19 @@ def confirm_password_field() -> PasswordField:
     """The field that repeats `password`."""
     return PasswordField(_l("Repeat password"),
                          validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+
+
+class IdentityForm(FlaskForm):
+    """Correct a person's name or email, saying why (kept in the audit log; a certificate is reissued)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=120)],
+                       description=_l("As it should be printed on certificates."))
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
+                       filters=[lambda value: value.strip() if isinstance(value, str) else value])
+    reason = TextAreaField(_l("Reason for the correction"),
+                           validators=[DataRequired(message=_l("Say why.")), Length(max=500)],
+                           description=_l("For example: the surname was misspelled in the import."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "identity")
+        super().__init__(*args, **kwargs)

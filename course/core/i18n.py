@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request, session
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, format_time, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_number,
+    format_percent,
+    format_time,
+    get_locale,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import event
@@ -97,7 +105,8 @@ def register_i18n(app: Flask) -> None:
     app.before_request(_settle_locale)
     app.jinja_env.globals.update(
         format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
-        format_percent=format_percent, format_time=format_time, language_names=LANGUAGE_NAMES,
+        format_number=format_number, format_percent=format_percent, format_time=format_time,
+        language_names=LANGUAGE_NAMES,
     )
 
 

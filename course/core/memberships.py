@@ -1,16 +1,49 @@
-"""A trainee's cohorts for their own dashboard (memberships with due dates, what is left, invitations), and adding
-people to a cohort from outside the trainer's pages (a learning platform's roster)."""
+"""A trainee's cohorts: the effective due date and the exemption rule, memberships with what is left, invitations;
+and adding people to a cohort from outside the trainer's pages (a learning platform's roster).
+
+The two rules every page uses (trainee dashboard, trainee record, the cohort's status):
+- `effective_due_on` / `EFFECTIVE_DUE_ON`: the trainee's own due date (a trainer's extension) if set, else the
+  cohort's: `coalesce(cohort_members.due_on, cohorts.due_on)`.
+- `done_for_cohort`: a module a trainee is exempt from counts as done for the cohort's completion and overdue
+  status. It never counts towards a certificate: the certificate vouches for knowledge shown, not excused.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from course.core.progress import CourseProgress
-from course.models import Cohort, CohortInvitation, CohortMember, CohortTrainer, User, utcnow
+from course.core.progress import CourseProgress, ModuleProgress
+from course.models import Cohort, CohortInvitation, CohortMember, CohortTrainer, MemberExemption, User, utcnow
+
+# The due date that applies to a trainee in a cohort, as SQL (a query that joins cohort_members and cohorts).
+EFFECTIVE_DUE_ON = func.coalesce(CohortMember.due_on, Cohort.due_on)
+
+
+def effective_due_on(member: CohortMember | None, cohort: Cohort) -> date | None:
+    """The due date that applies to a trainee: their own (an extension) if set, else the cohort's."""
+    if member is not None and member.due_on is not None:
+        return member.due_on
+    return cohort.due_on
+
+
+def done_for_cohort(module: ModuleProgress, exempt: frozenset[str] | set[str]) -> bool:
+    """Whether a module counts as done for a cohort: completed, or the trainee is exempt from it."""
+    return module.module.slug in exempt or module.is_complete
+
+
+def exemptions_by_member(session: Session, member_ids: list[int] | Select) -> dict[int, frozenset[str]]:
+    """Per cohort member id (a list, or a query selecting them): the module slugs they are exempt from (one query)."""
+    found: dict[int, set[str]] = {}
+    if isinstance(member_ids, list) and not member_ids:
+        return {}
+    for member_id, slug in session.execute(select(MemberExemption.cohort_member_id, MemberExemption.module_slug)
+                                           .where(MemberExemption.cohort_member_id.in_(member_ids))):
+        found.setdefault(member_id, set()).add(slug)
+    return {member_id: frozenset(slugs) for member_id, slugs in found.items()}
 
 
 @dataclass(frozen=True)
@@ -22,38 +55,59 @@ class CohortStanding:
     overdue: bool
     modules_left: int
     exam_left: bool
+    due_on: date | None  # the effective due date: the trainee's extension, else the cohort's
+    exempt: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A cohort a trainee belongs to, with their own due date (if extended) and exemptions."""
+
+    cohort: Cohort
+    member_id: int
+    own_due_on: date | None
+    exempt: frozenset[str] = frozenset()
 
     @property
     def due_on(self) -> date | None:
-        return self.cohort.due_on
+        return self.own_due_on if self.own_due_on is not None else self.cohort.due_on
 
 
-def trainee_cohorts(session: Session, user: User) -> tuple[list[Cohort], list[CohortInvitation]]:
-    """The cohorts `user` belongs to (soonest due first) and the invitations they have not answered (oldest first).
+def trainee_cohorts(session: Session, user: User) -> tuple[list[Membership], list[CohortInvitation]]:
+    """The cohorts `user` belongs to (soonest effective due date first) and the unanswered invitations (oldest first).
 
-    One query, however many cohorts: the dashboard's query count must not grow with them.
+    Two queries, however many cohorts: the dashboard's query count must not grow with them.
     """
     member = and_(CohortMember.cohort_id == Cohort.id, CohortMember.user_id == user.id)
     invited = and_(CohortInvitation.cohort_id == Cohort.id, CohortInvitation.user_id == user.id)
     rows = session.execute(
-        select(Cohort, CohortMember.id, CohortInvitation).outerjoin(CohortMember, member)
+        select(Cohort, CohortMember.id, CohortMember.due_on, CohortInvitation).outerjoin(CohortMember, member)
         .outerjoin(CohortInvitation, invited).where(or_(CohortMember.id.is_not(None), CohortInvitation.id.is_not(None)))
-        .order_by(Cohort.due_on.is_(None), Cohort.due_on, Cohort.name, Cohort.id)).all()
-    invitations = sorted((invitation for _cohort, _member, invitation in rows if invitation is not None),
+        .order_by(EFFECTIVE_DUE_ON.is_(None), EFFECTIVE_DUE_ON, Cohort.name, Cohort.id)).all()
+    invitations = sorted((invitation for *_member, invitation in rows if invitation is not None),
                          key=lambda invitation: invitation.id)
-    return [cohort for cohort, member_id, _invitation in rows if member_id is not None], invitations
+    member_ids = [member_id for _cohort, member_id, _due, _invitation in rows if member_id is not None]
+    exempt = exemptions_by_member(session, member_ids)
+    return [Membership(cohort, member_id, due_on, exempt.get(member_id, frozenset()))
+            for cohort, member_id, due_on, _invitation in rows if member_id is not None], invitations
 
 
-def cohort_standings(cohorts: list[Cohort], progress: CourseProgress, certified: bool = False,
+def cohort_standings(memberships: list[Membership], progress: CourseProgress, certified: bool = False,
                      today: date | None = None) -> list[CohortStanding]:
-    """Each cohort with what is left; overdue as the trainer's page counts it (the UTC date after the due date)."""
+    """Each cohort with what is left; overdue as the trainer's page counts it (the UTC date after the due date).
+
+    Exempt modules count as done here (`done_for_cohort`), so an exempt trainee is not overdue for them.
+    """
     today = today or utcnow().date()
-    done = progress.is_complete or certified
-    modules_left = sum(not m.is_complete for m in progress.modules)
     exam_left = progress.exam is not None and not progress.exam.passed
-    return [CohortStanding(cohort, done, not done and cohort.due_on is not None and today > cohort.due_on,
-                           modules_left, exam_left)
-            for cohort in cohorts]
+    standings = []
+    for membership in memberships:
+        modules_left = sum(not done_for_cohort(m, membership.exempt) for m in progress.modules)
+        done = certified or (modules_left == 0 and bool(progress.modules) and not exam_left)
+        due_on = membership.due_on
+        standings.append(CohortStanding(membership.cohort, done, not done and due_on is not None and today > due_on,
+                                        modules_left, exam_left, due_on, membership.exempt))
+    return standings
 
 
 def add_member(session: Session, cohort: Cohort, user: User) -> bool:

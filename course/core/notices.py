@@ -6,7 +6,8 @@ from sqlalchemy import ColumnElement, Select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from course.models import Cohort, Notice
+from course.core.memberships import EFFECTIVE_DUE_ON
+from course.models import Notice
 
 NOTICE_COLUMNS = ["user_id", "kind", "subject", "cohort_id", "status", "attempts", "created_at"]
 
@@ -14,10 +15,11 @@ NOTICE_COLUMNS = ["user_id", "kind", "subject", "cohort_id", "status", "attempts
 def member_due_on() -> ColumnElement:
     """The date a cohort member is due, as an SQL expression over `Cohort` (and `CohortMember`).
 
-    Every query about due dates (reminders, calendars) goes through here. With a per-trainee extension it
-    becomes `func.coalesce(CohortMember.due_on, Cohort.due_on)`; callers already join CohortMember to Cohort.
+    Every query about due dates (reminders, calendars) goes through here: the trainee's own due date (a
+    trainer's extension) if set, else the cohort's (`core.memberships.EFFECTIVE_DUE_ON`); callers join
+    CohortMember to Cohort.
     """
-    return Cohort.due_on
+    return EFFECTIVE_DUE_ON
 
 
 def queue_notices(session: Session, rows: Select | list[dict]) -> int:

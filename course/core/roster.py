@@ -140,11 +140,11 @@ def import_roster(session: Session, actor: User | None, cohort: Cohort, rows: li
 def _import_rows(session: Session, actor: User | None, cohort: Cohort, rows: list[RowOutcome],
                  link_for: Callable[[str], str]) -> list[RowOutcome]:
     emails = [row.email for row in rows]
-    existing: dict[str, tuple[int, str]] = {}
+    existing: dict[str, tuple[int, str, str]] = {}
     for start in range(0, len(emails), CHUNK):
         chunk = emails[start:start + CHUNK]
-        existing.update((email, (user_id, role)) for email, user_id, role in session.execute(
-            select(User.email, User.id, User.role).where(User.email.in_(chunk))).all())
+        existing.update((email, (user_id, role, name)) for email, user_id, role, name in session.execute(
+            select(User.email, User.id, User.role, User.name).where(User.email.in_(chunk))).all())
     members = set(session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)))
     invited = set(session.scalars(select(CohortInvitation.user_id).where(CohortInvitation.cohort_id == cohort.id)))
     new_rows = [row for row in rows if row.email not in existing]
@@ -154,8 +154,13 @@ def _import_rows(session: Session, actor: User | None, cohort: Cohort, rows: lis
     for row in rows:
         if row.status == "created":
             continue
-        user_id, role = existing[row.email]
-        if user_id in members:
+        user_id, role, name = existing[row.email]
+        if user_id in members and row.name and row.name != name:
+            # A file never overwrites a name: a correction is made on the record, with a reason (core.identity).
+            row.status, row.message = "already_member", _(
+                "Already in this cohort, as “%(name)s”. If the file's spelling is right, correct the name on "
+                "the trainee's record.", name=name)
+        elif user_id in members:
             row.status, row.message = "already_member", _("Already in this cohort.")
         elif role != Role.TRAINEE.value:
             row.status, row.message = "staff", _("A trainer or admin account: staff are not enrolled as trainees.")

@@ -81,7 +81,9 @@ def lesson(slug: str, lesson_slug: str):
     if lesson is None:
         abort(404)
     module_progress = progress.for_module(slug)
-    if lesson.content_note and request.args.get("note") != "read":
+    # A visit is recorded only past the note, so a visited lesson's note was acknowledged: not shown again.
+    acknowledged = request.args.get("note") == "read" or lesson.slug in module_progress.visited_lessons
+    if lesson.content_note and not acknowledged:
         return render_template("learn/content_note.html", module=module, lesson=lesson)
     record_lesson_visit(db.session, current_user, lesson)
     index = module.lessons.index(lesson)

@@ -1,8 +1,8 @@
-"""Site-wide endpoints: the health check."""
+"""Site-wide endpoints: the health check and the icon browsers ask for at /favicon.ico."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, redirect, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,3 +18,11 @@ def healthz():
     except SQLAlchemyError:
         return {"status": "error", "app": "up", "database": "unreachable"}, 503
     return {"status": "ok", "app": "up", "database": "up"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask here whatever the page says: send them to the SVG icon."""
+    response = redirect(url_for("static", filename="favicon.svg"), code=301)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -5,7 +5,7 @@ from course.models.audit import AuditEvent
 from course.models.base import Model, utcnow
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
 from course.models.certificates import Certificate, CertificateStatus
-from course.models.cohorts import Cohort, CohortInvitation, CohortMember, CohortTrainer
+from course.models.cohorts import Cohort, CohortInvitation, CohortMember, CohortTrainer, MemberExemption
 from course.models.identities import UserIdentity
 from course.models.lti import LtiContext, LtiGradeTarget, LtiIdentity, LtiLaunchValue, LtiPlatform, LtiScore
 from course.models.notices import CalendarFeed, Notice, NoticeKind, NoticeStatus
@@ -27,7 +27,7 @@ __all__ = [
     "UNUSABLE_PASSWORD", "AttemptItem", "AttemptPurpose", "AttemptStatus", "AuditEvent", "CalendarFeed", "Certificate",
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
     "Lesson", "LessonProgress", "LtiContext", "LtiGradeTarget", "LtiIdentity", "LtiLaunchValue", "LtiPlatform",
-    "LtiScore", "MessageKind", "MessageStatus",
+    "LtiScore", "MemberExemption", "MessageKind", "MessageStatus",
     "Model", "Module", "Notice", "NoticeKind", "NoticeStatus", "OutboxMessage", "PasswordToken", "Question",
     "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "UserIdentity", "WebhookEndpoint", "utcnow",
 ]

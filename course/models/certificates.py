@@ -77,6 +77,14 @@ class Certificate(Model):
         """The status now."""
         return self.status_at(utcnow())
 
+    @property
+    def reissued(self) -> bool:
+        """Superseded by a reissue after a correction of the holder's name or email, not by a renewal.
+
+        A reissue keeps the expiry of the certificate it replaces; a renewal always starts a new validity.
+        """
+        return self.superseded_by is not None and self.superseded_by.expires_at == self.expires_at
+
     def renewal_due(self, moment: datetime | None = None) -> bool:
         """Whether the trainee should renew now: inside the renewal window or past expiry."""
         moment = moment or utcnow()

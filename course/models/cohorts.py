@@ -54,8 +54,27 @@ class CohortMember(Model):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The import of this cohort created the account: only this cohort's trainers may issue its password links.
     created_account: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The trainee's own due date, set by a trainer's extension; it overrides the cohort's (core.memberships).
+    due_on: Mapped[date | None]
 
     user: Mapped[User] = relationship()
+
+
+class MemberExemption(Model):
+    """A trainee excused from one module of a cohort's course, with the reason (audited too).
+
+    The module counts as done for the cohort's completion and overdue status, never towards a certificate.
+    """
+
+    __tablename__ = "member_exemptions"
+    __table_args__ = (UniqueConstraint("cohort_member_id", "module_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_member_id: Mapped[int] = mapped_column(ForeignKey("cohort_members.id", ondelete="CASCADE"), index=True)
+    module_slug: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CohortInvitation(Model):

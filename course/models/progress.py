@@ -162,15 +162,17 @@ class ScenarioRun(Model):
 
 
 class ExamUnlock(Model):
-    """A trainer's or admin's decision to give a trainee fresh exam attempts, with the reason (audited too).
+    """A trainer's or admin's decision to give a trainee fresh attempts, with the reason (audited too).
 
-    Attempts are counted from the latest unlock, and its cooldown is lifted.
+    At the final exam (`module_slug` "_exam") or at one module's quiz: attempts are counted from the latest
+    unlock of that slug, and its cooldown is lifted.
     """
 
     __tablename__ = "exam_unlocks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_slug: Mapped[str] = mapped_column(String(80), default="_exam", server_default="_exam")
     unlocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text)
     unlocked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from course.models.base import Model, utcnow
@@ -62,6 +62,10 @@ class User(UserMixin, Model):
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 
+
+# The academy-wide search (admin.services.find_users) finds an exact email or badge number through these.
+Index("ix_users_email_lower", func.lower(User.email))
+Index("ix_users_badge_number_lower", func.lower(User.badge_number))
 
 UNUSABLE_PASSWORD = "!"  # noqa: S105 - not a password: no Argon2 hash matches it, so nobody can sign in
 

@@ -7,10 +7,11 @@ import re
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from course.core.exams import latest_unlock
 from course.core.questions import ResponseError, get_type
 from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Module, Question, QuizAttempt, User, utcnow
 from course.quiz.grading import choice_order, draw_questions, has_passed, score_percent
@@ -36,15 +37,21 @@ def open_attempt(session: Session, user: User, module_slug: str) -> QuizAttempt 
     ))
 
 
-def attempts_used(session: Session, user: User, module_slug: str) -> tuple[int, datetime | None]:
-    """How many attempts `user` has started at a module, and when the last one was submitted."""
-    count, last = session.execute(
-        select(func.count(QuizAttempt.id), func.max(QuizAttempt.submitted_at))
+def attempts_used(session: Session, user: User, module_slug: str) -> tuple[int, datetime | None, int]:
+    """Attempts at a module that count against its limit, when the last of them was submitted, and all attempts.
+
+    After a trainer's unlock (core.exams.unlock_attempts) only the attempts started since then count (one query).
+    """
+    unlocked_at = latest_unlock(user.id, module_slug).scalar_subquery()
+    counts = or_(unlocked_at.is_(None), QuizAttempt.started_at >= unlocked_at)
+    count, last, total = session.execute(
+        select(func.count(case((counts, QuizAttempt.id))), func.max(case((counts, QuizAttempt.submitted_at))),
+               func.count(QuizAttempt.id))
         .where(QuizAttempt.user_id == user.id, QuizAttempt.module_slug == module_slug)
     ).one()
     if last is not None and last.tzinfo is None:  # aggregates bypass the column type on SQLite
         last = last.replace(tzinfo=utcnow().tzinfo)
-    return count, last
+    return count, last, total
 
 
 def check_can_start(settings: dict, count: int, last_submitted: datetime | None, now: datetime) -> None:
@@ -67,10 +74,10 @@ def start_attempt(session: Session, user: User, module: Module, now: datetime | 
         if not finalize_if_overdue(session, existing, now):
             return existing
     settings = module.quiz_settings
-    count, last_submitted = attempts_used(session, user, module.slug)
+    count, last_submitted, total = attempts_used(session, user, module.slug)
     check_can_start(settings, count, last_submitted, now)
     limit = settings.get("time_limit_minutes")
-    attempt = QuizAttempt(user_id=user.id, module_id=module.id, module_slug=module.slug, number=count + 1,
+    attempt = QuizAttempt(user_id=user.id, module_id=module.id, module_slug=module.slug, number=total + 1,
                           pass_mark=settings.get("pass_mark", 80), started_at=now,
                           deadline_at=now + timedelta(minutes=limit) if limit else None)
     rng = random.SystemRandom()

@@ -54,7 +54,8 @@ def quiz_intro(slug: str, error: str | None = None, status: int = 200):
     version, module = live_module(slug)
     attempts = module_attempts(db.session, current_user, slug)
     settings = module.quiz_settings
-    left = settings["max_attempts"] - len(attempts) if settings.get("max_attempts") else None
+    limit = settings.get("max_attempts")
+    left = limit - attempts_used(db.session, current_user, slug)[0] if limit else None
     progress = course_progress(db.session, current_user, version).for_module(slug)
     return render_template("quiz/intro.html", module=module, attempts=attempts, mp=progress, attempts_left=left,
                            form=StartAttemptForm(), error=error), status
@@ -102,9 +103,11 @@ def closed_attempt(attempt: QuizAttempt, posted: bool = False):
 
 
 def attempt_page(attempt: QuizAttempt, page: int, problems: dict | None = None):
-    """One page of questions, with any problems in what was just sent (422)."""
+    """One page of questions, with any problems in what was just sent (422): a question with a problem shows
+    what was sent, not what was saved before, so the trainee fixes their answer rather than redoing it."""
     answered = sum(1 for item in attempt.items if item.response)
     return render_template("quiz/attempt.html", attempt=attempt, form=AttemptForm(), problems=problems or {},
+                           sent=request.form if problems else {},
                            items=page_items(attempt, page, per_page(attempt)), page=page,
                            pages=page_count(attempt, per_page(attempt)), answered=answered, now=utcnow(),
                            field_name=field_name, get_type=get_type), 422 if problems else 200

@@ -1,10 +1,16 @@
-"""Streamed CSV exports: written row by row, safe in spreadsheet apps."""
+"""Streamed CSV exports: written row by row, safe in spreadsheet apps, one convention for every export.
+
+Every CSV the platform writes: UTF-8 with a byte-order mark; dates as ISO 8601 `YYYY-MM-DD`; moments as ISO 8601
+in UTC to the second, `YYYY-MM-DDTHH:MM:SSZ`; yes/no as `true`/`false`; nothing as an empty cell
+(docs/operations.md, "Exports").
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
 
 from flask import Response, stream_with_context
 from sqlalchemy import select
@@ -18,9 +24,23 @@ BOM = "\ufeff"  # lets Excel and friends read UTF-8 (Korean names, accents) corr
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def csv_value(value) -> str:
+    """The text of one cell under the export convention (see the module docstring)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def safe_cell(value) -> str:
     """A cell a spreadsheet will not run as a formula (OWASP CSV injection guidance)."""
-    text = "" if value is None else str(value)
+    text = csv_value(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
@@ -50,8 +70,8 @@ def progress_rows(progress: CohortProgress) -> tuple[list[str], Iterator[list]]:
 
     def rows():
         for row in progress.matching("all", "name"):
-            cells = [row.user.name, row.user.email, row.user.badge_number or "", row.joined_at.date().isoformat(),
-                     row.percent, "yes" if row.is_complete else "no"]
+            cells = [row.user.name, row.user.email, row.user.badge_number, row.joined_at.date(),
+                     row.percent, row.is_complete]
             for cell in row.modules:
                 cells += [cell.status, "" if cell.quiz.best_score is None else cell.quiz.best_score, cell.quiz.failed]
             certificate = row.certificate
@@ -77,10 +97,9 @@ def attempt_rows(session: Session, cohort: Cohort) -> tuple[list[str], Iterator[
 
     def rows():
         for name, email, attempt, module_title in session.execute(query):
-            taken = (attempt.submitted_at - attempt.started_at).total_seconds() if attempt.submitted_at else ""
-            yield [name, email, module_title or attempt.module_slug, attempt.number, attempt.started_at.isoformat(),
-                   attempt.submitted_at.isoformat() if attempt.submitted_at else "", int(taken) if taken != "" else "",
-                   "" if attempt.score is None else attempt.score, "" if attempt.passed is None else attempt.passed,
+            taken = (attempt.submitted_at - attempt.started_at).total_seconds() if attempt.submitted_at else None
+            yield [name, email, module_title or attempt.module_slug, attempt.number, attempt.started_at,
+                   attempt.submitted_at, None if taken is None else int(taken), attempt.score, attempt.passed,
                    attempt.late]
 
     return header, rows()

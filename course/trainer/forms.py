@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import BooleanField, DateField, EmailField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
@@ -74,3 +83,53 @@ class ExamUnlockForm(FlaskForm):
         field.data = " ".join(field.data.split())
         if not field.data:
             raise ValidationError(_l("Say why you are giving more attempts."))
+
+
+def _reason_field(description):
+    return TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Say why.")), Length(max=500)],
+                         description=description)
+
+
+class _ReasonForm(FlaskForm):
+    """A trainer's intervention, with the reason kept in the audit log and shown on the trainee's record.
+
+    Each form has its own prefix, so that several on one page keep their field ids apart.
+    """
+
+    PREFIX = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+    def validate_reason(self, field) -> None:
+        field.data = " ".join((field.data or "").split())
+        if not field.data:
+            raise ValidationError(_l("Say why."))
+
+
+class DueDateForm(_ReasonForm):
+    """Give one trainee their own due date (empty: follow the cohort's)."""
+
+    PREFIX = "due"
+
+    due_on = DateField(_l("Their own due date"), validators=[Optional()],
+                       description=_l("Leave empty to follow the cohort's due date again."))
+    reason = _reason_field(_l("For example: on leave from 3 to 24 March."))
+
+
+class ExemptionForm(_ReasonForm):
+    """Excuse one trainee from one module in this cohort (it never counts towards a certificate)."""
+
+    PREFIX = "exempt"
+
+    module = SelectField(_l("Module"), validators=[DataRequired()])
+    reason = _reason_field(_l("For example: completed the equivalent course at the national police academy in 2026."))
+
+
+class QuizUnlockForm(_ReasonForm):
+    """Give one trainee a fresh set of attempts at one module's quiz."""
+
+    PREFIX = "quiz"
+    module = SelectField(_l("Quiz"), validators=[DataRequired()])
+    reason = _reason_field(_l("For example: we went through the lessons together on 3 March."))

@@ -10,6 +10,7 @@ from functools import cached_property
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from course.core.memberships import EFFECTIVE_DUE_ON, done_for_cohort, exemptions_by_member
 from course.core.progress import COMPLETED, IN_PROGRESS, ModuleProgress
 from course.core.records import (
     QuizRecord,
@@ -47,6 +48,8 @@ class TraineeRow:
     first_certificate_at: datetime | None = None
     flags: set[str] = field(default_factory=set)
     exam: QuizRecord | None = None  # the final exam's attempts; None when the course has no exam
+    due_on: date | None = None  # the effective due date (core.memberships.effective_due_on)
+    exempt: frozenset[str] = frozenset()  # module slugs the trainee is exempt from in this cohort
 
     @property
     def steps_done(self) -> int:
@@ -59,7 +62,8 @@ class TraineeRow:
 
     @cached_property
     def is_complete(self) -> bool:
-        modules_done = bool(self.modules) and all(m.is_complete for m in self.modules)
+        """Done for the cohort: every module completed or exempt (core.memberships.done_for_cohort), exam passed."""
+        modules_done = bool(self.modules) and all(done_for_cohort(m, self.exempt) for m in self.modules)
         return modules_done and (self.exam is None or self.exam.passed)
 
     @property
@@ -157,19 +161,21 @@ def member_filter(cohort: Cohort, column):
 
 def cohort_progress(session: Session, cohort: Cohort, version: ContentVersion,
                     now: datetime | None = None) -> CohortProgress:
-    """Every member's progress in every module, plus certificates, in seven queries whatever the size."""
+    """Every member's progress in every module, plus certificates and exemptions, in eight queries whatever the size."""
     now = now or utcnow()
     members = session.execute(
-        select(User, CohortMember.joined_at).join(CohortMember, CohortMember.user_id == User.id)
+        select(User, CohortMember.joined_at, CohortMember.id, EFFECTIVE_DUE_ON)
+        .join(CohortMember, CohortMember.user_id == User.id).join(Cohort, Cohort.id == CohortMember.cohort_id)
         .where(CohortMember.cohort_id == cohort.id)
     ).all()
+    exempt = exemptions_by_member(session, select(CohortMember.id).where(CohortMember.cohort_id == cohort.id))
     lessons = lesson_tallies(session, version, member_filter(cohort, LessonProgress.user_id))
     purposes = (AttemptPurpose.QUIZ, AttemptPurpose.EXAM) if version.exam_settings else (AttemptPurpose.QUIZ,)
     quizzes = quiz_record_rows(session, member_filter(cohort, QuizAttempt.user_id), purposes=purposes)
     scenarios = scenario_record_rows(session, member_filter(cohort, ScenarioRun.user_id))
     latest, first_at = certificates_of(session, cohort)
     rows = []
-    for user, joined_at in members:
+    for user, joined_at, member_id, due_on in members:
         cells = []
         for module in version.modules:
             key = (user.id, module.slug)
@@ -177,8 +183,9 @@ def cohort_progress(session: Session, cohort: Cohort, version: ContentVersion,
                                         scenario=scenarios.get(key) or ScenarioRecord(),
                                         lesson_tally=lessons.get(key, (0, False))))
         exam = (quizzes.get((user.id, AttemptPurpose.EXAM_SLUG)) or QuizRecord()) if version.exam_settings else None
-        row = TraineeRow(user, joined_at, cells, latest.get(user.id), first_at.get(user.id), exam=exam)
-        row.flags = flags_for(row, cohort, now)
+        row = TraineeRow(user, joined_at, cells, latest.get(user.id), first_at.get(user.id), exam=exam,
+                         due_on=due_on, exempt=exempt.get(member_id, frozenset()))
+        row.flags = flags_for(row, now)
         rows.append(row)
     return CohortProgress(cohort, version, rows, now.date())
 
@@ -197,16 +204,16 @@ def certificates_of(session: Session, cohort: Cohort) -> tuple[dict[int, Certifi
     return {c.user_id: c for c in latest}, first_at
 
 
-def flags_for(row: TraineeRow, cohort: Cohort, now: datetime) -> set[str]:
-    """The filter flags that apply to a trainee."""
+def flags_for(row: TraineeRow, now: datetime) -> set[str]:
+    """The filter flags that apply to a trainee (overdue and due soon against their effective due date)."""
     flags = set()
     done = row.is_complete or (row.certificate is not None and row.certificate.status_at(now) == "valid")
     if done:
         flags.add("completed")
-    elif cohort.due_on is not None:
-        if now.date() > cohort.due_on:
+    elif row.due_on is not None:
+        if now.date() > row.due_on:
             flags.add("overdue")
-        elif cohort.due_on - now.date() <= timedelta(days=DUE_SOON_DAYS):
+        elif row.due_on - now.date() <= timedelta(days=DUE_SOON_DAYS):
             flags.add("due_soon")
     if not row.started:
         flags.add("not_started")

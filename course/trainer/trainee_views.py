@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from course.core.access import cohort_for
 from course.core.audit import record_event
 from course.core.catalogue import load_live_version
 from course.core.cohorts import remove_member
-from course.core.exams import exam_status, renewal_opened_at, unlock_exam
-from course.core.forms import ConfirmForm
+from course.core.exams import exam_status, renewal_opened_at, unlock_exam, unlocks_of
+from course.core.forms import ConfirmForm, IdentityForm
+from course.core.memberships import effective_due_on
 from course.core.password_links import issue_password_link
 from course.core.progress import course_progress
 from course.core.records import certificate_history, objective_mastery
@@ -19,7 +21,8 @@ from course.core.roles import staff_required
 from course.database import writes_on_get
 from course.extensions import db
 from course.models import Role
-from course.trainer.forms import ExamUnlockForm
+from course.trainer.forms import DueDateForm, ExamUnlockForm, ExemptionForm, QuizUnlockForm
+from course.trainer.interventions import locked_quizzes, member_exemptions
 from course.trainer.services import find_member, trainee_activity
 
 bp = Blueprint("trainees", __name__)
@@ -37,17 +40,35 @@ def record(cohort_id: int, user_id: int):
     return trainee_page(cohort, member, version)
 
 
-def trainee_page(cohort, member, version, unlock_form: ExamUnlockForm | None = None, status: int = 200):
-    """A trainee's full record: progress, attempts, scenario runs, mastery, exam standing and certificates."""
+def trainee_page(cohort, member, version, status: int = 200, **forms):
+    """A trainee's full record: progress, attempts, scenario runs, mastery, exam standing, certificates and
+    the trainer's interventions (their own due date, exemptions, fresh attempts), each form re-shown if invalid."""
     user = member.user
     attempts, runs = trainee_activity(db.session, user)
+    locks = locked_quizzes(db.session, user, version)
+    forms = intervention_forms(version, member, locks, forms)
     return render_template("trainer/trainee.html", cohort=cohort, trainee=user, member=member,
                            progress=course_progress(db.session, user, version), attempts=attempts, runs=runs,
                            mastery=objective_mastery(db.session, user),
                            certificates=certificate_history(db.session, user),
                            exam=exam_status(db.session, user, version, since=renewal_opened_at(db.session, user))
                            if version.exam_settings else None,
-                           unlock_form=unlock_form or ExamUnlockForm()), status
+                           due_on=effective_due_on(member, cohort), exemptions=member_exemptions(db.session, member),
+                           locks=locks, unlocks=unlocks_of(db.session, user),
+                           **forms), status
+
+
+def intervention_forms(version, member, locks, given: dict) -> dict:
+    """The record's forms: those given (with their errors) and fresh ones for the rest."""
+    forms = {"unlock_form": given.get("unlock_form") or ExamUnlockForm(formdata=None),
+             "due_form": given.get("due_form") or DueDateForm(formdata=None, due_on=member.due_on),
+             "exemption_form": given.get("exemption_form") or ExemptionForm(formdata=None),
+             "quiz_unlock_form": given.get("quiz_unlock_form") or QuizUnlockForm(formdata=None),
+             "identity_form": given.get("identity_form") or IdentityForm(formdata=None, name=member.user.name,
+                                                                          email=member.user.email)}
+    forms["exemption_form"].module.choices = [SelectChoice(m.slug, m.title) for m in version.modules]
+    forms["quiz_unlock_form"].module.choices = [SelectChoice(lock.module_slug, lock.module_title) for lock in locks]
+    return forms
 
 
 @bp.post("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>/exam-unlock")
@@ -60,7 +81,7 @@ def unlock(cohort_id: int, user_id: int):
     if not version.exam_settings:
         abort(404)
     if not form.validate_on_submit():
-        return trainee_page(cohort, member, version, form, 422)
+        return trainee_page(cohort, member, version, 422, unlock_form=form)
     unlock_exam(db.session, current_user, member.user, form.reason.data)
     flash(_("%(name)s has a fresh set of exam attempts.", name=member.user.name), "success")
     return redirect(url_for("trainees.record", cohort_id=cohort.id, user_id=user_id))

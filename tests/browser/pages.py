@@ -68,6 +68,13 @@ def seed_site(server) -> Site:
     with app.app_context():
         serial = db.session.scalar(select(Certificate.serial).where(Certificate.user_id == trainee.id))
     cohort = server.make_cohort(trainer, [trainee, late], "Spring intake", due_on=date.today() - timedelta(days=3))
+    staff = signed_in(app, trainer)  # a late trainee with the trainer's interventions on their record
+    late_record = f"/trainer/cohorts/{cohort}/trainees/{late.id}"
+    post_form(staff, f"{late_record}/due-date", {"due-due_on": (date.today() + timedelta(days=20)).isoformat(),
+                                                 "due-reason": "On leave for three weeks"}, form_url=late_record)
+    post_form(staff, f"{late_record}/exemptions", {"exempt-module": "practice",
+                                                   "exempt-reason": "Completed the equivalent course in 2026"},
+              form_url=late_record)
     with app.app_context():  # real courses have long module titles: menus and headings must still fit a phone
         db.session.execute(update(Module).where(Module.slug == "practice").values(title=LONG_TITLE))
         db.session.commit()
@@ -92,11 +99,14 @@ def seed_site(server) -> Site:
         ("cohort-matrix", f"/trainer/cohorts/{cohort}"),
         ("cohort-overdue", f"/trainer/cohorts/{cohort}?filter=overdue"),
         ("trainee-record", f"/trainer/cohorts/{cohort}/trainees/{trainee.id}"),
+        ("trainee-record-interventions", late_record), ("trainee-record-errors", f"{late_record}#submit"),
         ("item-analysis", f"/trainer/cohorts/{cohort}/items"), ("import", f"/trainer/cohorts/{cohort}/import"),
         ("invite", f"/trainer/cohorts/{cohort}/invite"), ("cohort-edit", f"/trainer/cohorts/{cohort}/edit"),
     ]
     site.pages["admin"] = [
-        ("admin-index", "/admin/"), ("users", "/admin/users"), ("settings", "/admin/settings"),
+        ("admin-index", "/admin/"), ("users", "/admin/users"), ("users-search", "/admin/users?q=tess"),
+        ("user", f"/admin/users/{trainee.id}"), ("user-correction-errors", f"/admin/users/{trainee.id}#submit"),
+        ("settings", "/admin/settings"),
         ("confirm-role", f"/admin/users/{late.id}/role?role=trainer"),
         ("confirm-active", f"/admin/users/{late.id}/active"),
         ("audit", "/admin/audit"), ("content-versions", "/admin/content"), ("all-items", "/admin/items"),
