@@ -20,13 +20,14 @@ from course.config import PROJECT_ROOT, check_production_safety, from_environmen
 from course.core.completion import register_certifier
 from course.core.errors import database_unavailable, register_error_handlers
 from course.core.i18n import current_language, register_i18n, select_locale
-from course.core.markdown import render_markdown
+from course.core.procedures import render_content, render_plain, render_slot
 from course.core.security import init_security
 from course.core.settings import academy_name
 from course.database import compare_server_default, configure_engine, render_migration_item
 from course.extensions import alembic, babel, csrf, db, limiter, login_manager
 from course.learn.views import bp as learn_bp
 from course.main.views import bp as main_bp
+from course.procedures.views import bp as procedures_bp
 from course.quiz.exam_views import bp as exam_bp
 from course.quiz.views import bp as quiz_bp
 from course.scenarios.views import bp as scenarios_bp
@@ -66,9 +67,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_security(app)
     register_extensions(app)
-    app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(render_content, "markdown")  # the academy's procedures filled in at render time
+    app.add_template_filter(render_plain, "procedures")
+    app.add_template_global(render_slot, "procedure_slot")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
-                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp):
+                      certificates_admin_bp, trainer_bp, trainees_bp, reports_bp, invitations_bp, admin_bp,
+                      procedures_bp):
         app.register_blueprint(blueprint)
     register_certifier(app, issue_certificate_if_complete)
     register_i18n(app)

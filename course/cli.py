@@ -24,6 +24,7 @@ from course.core.passwords import password_problem
 from course.demo import seed_demo_cohort
 from course.extensions import alembic, db
 from course.models import UNUSABLE_PASSWORD, Role, User
+from course.procedures.cli import procedures_cli
 
 DEMO_ACCOUNTS = [
     ("admin@academy.example", "Alex Admin", Role.ADMIN),
@@ -148,6 +149,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(procedures_cli)
     app.cli.add_command(setup)
     app.cli.add_command(demo)
     app.cli.add_command(backup_command)

@@ -9,6 +9,7 @@ from collections import Counter
 from course.content.exam_rules import check_exam
 from course.content.item_rules import check_items
 from course.content.loader import LoadedCourse, LoadedModule, load_course
+from course.content.procedure_rules import check_links, check_procedure_slots
 from course.content.scenario_rules import check_scenario_rules, scenario_texts
 from course.content.schema import CONTENT_LOCALES
 from course.content.yamlio import Problem
@@ -38,6 +39,8 @@ def check_course(root) -> LoadedCourse:
     _check_figures(course)
     _check_credit_hours(course)
     check_items(course)
+    check_procedure_slots(course)
+    check_links(course)
     return course
 
 
@@ -263,6 +266,12 @@ def _check_figures(course: LoadedCourse) -> None:
             for number in unlisted_numbers("\n".join(scenario_texts(module.scenario)), pattern):
                 course.problems.append(Problem(module.scenario_path, None,
                                                f"'{number}' is not a figure listed in figures.yaml"))
+
+
+    for aid in [each for english in course.job_aids for each in (english, *english.variants.values())]:
+        for number in unlisted_numbers("\n".join([aid.front.title, aid.front.summary, aid.body]), pattern):
+            course.problems.append(Problem(aid.path, _line_of(aid.body, number, aid.body_line),
+                                           f"'{number}' is not a figure listed in figures.yaml"))
 
 
 def _line_of(body: str, needle: str, first_line: int) -> int | None:

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course.content.job_aids import FOLDER as JOB_AIDS_FOLDER
+from course.content.job_aids import LoadedJobAid, load_job_aids
 from course.content.schema import (
     CONTENT_LOCALES,
     CourseSpec,
@@ -82,6 +84,7 @@ class LoadedCourse:
     problems: list[Problem] = field(default_factory=list)
     content_hash: str = ""
     folder_slugs: list[str] = field(default_factory=list)  # every NN-<slug> folder, valid or not
+    job_aids: list[LoadedJobAid] = field(default_factory=list)  # job-aids/<slug>.md
 
     def display(self, path: Path) -> str:
         return str(path.relative_to(self.root.parent)) if path.is_relative_to(self.root.parent) else str(path)
@@ -109,6 +112,9 @@ def load_course(root: Path) -> LoadedCourse:
     course.figures = _load_model(course, root / "figures.yaml", FiguresFile, optional=True) or FiguresFile()
     course.glossary = _load_model(course, root / "glossary.yaml", GlossaryFile, optional=True) or GlossaryFile()
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if folder.name == JOB_AIDS_FOLDER:
+            course.job_aids = load_job_aids(folder, course.display, course.problems)
+            continue
         match = FOLDER_NAME.match(folder.name)
         if not match:
             course.problems.append(Problem(course.display(folder), None,

@@ -2,6 +2,7 @@
 
 from course.models.audit import AuditEvent
 from course.models.base import Model, utcnow
+from course.models.care import ModulePause
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
 from course.models.certificates import Certificate, CertificateStatus
 from course.models.cohorts import Cohort, CohortInvitation, CohortMember, CohortTrainer
@@ -22,5 +23,6 @@ __all__ = [
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
     "Lesson",
     "LessonProgress",
-    "Model", "Module", "PasswordToken", "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "utcnow",
+    "Model", "Module", "ModulePause", "PasswordToken", "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting",
+    "User", "utcnow",
 ]

@@ -29,6 +29,8 @@ class ContentVersion(Model):
     glossary: Mapped[list] = mapped_column(default=list, server_default="[]")  # [{term, definition}]
     # The final exam's blueprint and rules (course.yaml `exam:`); empty when the course has no exam.
     exam_settings: Mapped[dict] = mapped_column(default=dict, server_default="{}")
+    # Job aids (modules/job-aids/): {slug: {title, summary, body_markdown, sources, translations: {ko: {…}}}}.
+    job_aids: Mapped[dict] = mapped_column(default=dict, server_default="{}")
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="version", order_by="Module.position", cascade="all, delete-orphan"

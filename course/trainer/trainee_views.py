@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from course.core.access import cohort_for
 from course.core.audit import record_event
+from course.core.care import paused_modules
 from course.core.catalogue import load_live_version
 from course.core.exams import exam_status, renewal_opened_at, unlock_exam
 from course.core.forms import ConfirmForm
@@ -46,7 +47,8 @@ def trainee_page(cohort, member, version, unlock_form: ExamUnlockForm | None = N
                            certificates=certificate_history(db.session, user),
                            exam=exam_status(db.session, user, version, since=renewal_opened_at(db.session, user))
                            if version.exam_settings else None,
-                           unlock_form=unlock_form or ExamUnlockForm()), status
+                           unlock_form=unlock_form or ExamUnlockForm(),
+                           pauses=paused_modules(db.session, user)), status
 
 
 @bp.post("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>/exam-unlock")
