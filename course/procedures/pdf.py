@@ -16,12 +16,14 @@ INK, ACCENT, MUTED = (27, 36, 48), (23, 74, 109), (77, 89, 104)
 SIZES = (10.5, 10, 9.5, 9, 8.5, 8, 7.5, 7)  # the largest that fits on one page wins
 # fpdf2's HTML writer has no italic or monospace face with Hangul, and needs no wrapper elements.
 _UNSUPPORTED = re.compile(r"</?(?:em|i|code|span|div)\b[^>]*>")
+_BLOCKS = re.compile(r"<(p|ul|ol|li)>")
+LINE_HEIGHT = "1.3"  # Hangul sits taller than Latin text: at fpdf2's default of 1.0 wrapped Korean lines touch
 
 
 def printable_html(markdown: str, site_root: str) -> str:
     """The job aid's body as the simple HTML fpdf2 writes: procedures filled in, links made absolute."""
     html = str(render_content(markdown, for_print=True))
-    html = _UNSUPPORTED.sub("", html)
+    html = _BLOCKS.sub(rf'<\1 line-height="{LINE_HEIGHT}">', _UNSUPPORTED.sub("", html))
     return html.replace('href="/', f'href="{site_root.rstrip("/")}/')
 
 
