@@ -51,7 +51,7 @@ def _styles(size: float) -> dict:
             "li": TextStyle(font_family="serif", font_size_pt=size)}
 
 
-def _render(title: str, summary: str, html: str, academy: str, footer: str, size: float) -> FPDF:
+def _render(title: str, summary: str, html: str, academy: str, footer: list[str], size: float) -> FPDF:
     pdf = _document(title, academy)
     pdf.set_text_color(*MUTED)
     pdf.set_font("serif", "", size - 1)
@@ -67,14 +67,15 @@ def _render(title: str, summary: str, html: str, academy: str, footer: str, size
     pdf.ln(1)
     pdf.set_text_color(*MUTED)
     pdf.set_font("serif", "", size - 2)
-    pdf.multi_cell(0, (size - 2) * 0.45, footer, align="L", new_x="LMARGIN", new_y="NEXT")
+    for line in footer:  # one cell each: a cell mixing Hangul and Latin text can misjudge where to wrap
+        pdf.multi_cell(0, (size - 2) * 0.45, line, align="L", new_x="LMARGIN", new_y="NEXT")
     return pdf
 
 
 def job_aid_pdf(aid, academy: str, site_root: str, sources_label: str) -> bytes:
     """The PDF of `aid` (a JobAid), one A4 page: the largest type size at which it fits."""
     html = printable_html(aid.body_markdown, site_root)
-    footer = sources_label + " " + " ".join(aid.sources)
+    footer = [sources_label, *aid.sources]
     pdf = None
     for size in SIZES:
         pdf = _render(aid.title, aid.summary, html, academy, footer, size)
