@@ -266,3 +266,15 @@ def test_job_aids_need_an_account_and_unknown_ones_are_not_found(slot_app, make_
     assert client.get("/job-aids/first-contact").status_code == 200
     assert client.get("/job-aids/no-such-aid").status_code == 404
     assert client.get("/job-aids/no-such-aid.pdf").status_code == 404
+
+
+def test_a_form_without_a_field_leaves_that_slot_as_it_was(slot_app, make_user):
+    admin = make_user(Role.ADMIN)
+    fill_all(slot_app, admin, {"media_office": "Press office"})
+    fill_all(slot_app, admin, {"takedown_unit": "Takedown desk"})  # a form that does not send media_office
+    with slot_app.app_context():
+        assert db.session.get(Setting, "procedure.media_office").value == {"value": {"en": "Press office"}}
+    client = signed_in(slot_app, admin)
+    response = post_form(client, "/admin/procedures", {"media_office__en": "Press\x07office"})
+    assert response.status_code == 422
+    assert "control characters" in response.get_data(as_text=True)

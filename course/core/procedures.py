@@ -51,6 +51,7 @@ LOCALES = ("en", "ko")
 MAX_LENGTH = 4000
 REFERENCE = re.compile(r"\{\{\s*procedure\.([A-Za-z0-9_]+)\s*\}\}")
 TEMPLATE_MARK = re.compile(r"\{\{|\}\}|\{%|%\}")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never typed; NUL cannot be stored in PostgreSQL JSON
 _MARKER = re.compile("\ue000(\\d+)\ue001")
 _BLOCK_MARKER = re.compile("<p>\ue000(\\d+)\ue001</p>")
 _VALUE_MD = MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": True}).enable(["table"])
@@ -89,6 +90,8 @@ def save_procedure(session: Session, actor: User, name: str, locale: str, text: 
     text = (text or "").replace("\r\n", "\n").strip()
     if len(text) > MAX_LENGTH:
         raise ProcedureError(_("Keep it under %(n)d characters.", n=MAX_LENGTH))
+    if CONTROL.search(text):
+        raise ProcedureError(_("Remove the control characters from the text."))
     if TEMPLATE_MARK.search(text):
         raise ProcedureError(_("Remove the template marks ({{, }}, {%, %}) from the text."))
     row = session.get(Setting, KEY_PREFIX + name)

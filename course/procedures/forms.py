@@ -7,13 +7,15 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
-from course.core.procedures import LOCALES, MAX_LENGTH, SLOTS, TEMPLATE_MARK
+from course.core.procedures import CONTROL, LOCALES, MAX_LENGTH, SLOTS, TEMPLATE_MARK
 
 
 def no_template_marks(_form, field) -> None:
     """The academy's text is shown as written: '{{' and friends would look like a broken template."""
     if field.data and TEMPLATE_MARK.search(field.data):
         raise ValidationError(_l("Remove the template marks ({{, }}, {%, %}) from the text."))
+    if field.data and CONTROL.search(field.data):
+        raise ValidationError(_l("Remove the control characters from the text."))
 
 
 def field_name(slot: str, locale: str) -> str:

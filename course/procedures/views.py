@@ -28,7 +28,8 @@ def edit():
     form = ProceduresForm(data={field_name(name, locale): values.get(name, {}).get(locale, "")
                                 for name in SLOTS for locale in LOCALES})
     if form.validate_on_submit():
-        texts = {(name, locale): form[field_name(name, locale)].data for name in SLOTS for locale in LOCALES}
+        fields = {(name, locale): form[field_name(name, locale)] for name in SLOTS for locale in LOCALES}
+        texts = {key: field.data for key, field in fields.items() if field.raw_data}  # absent: left as it is
         try:
             changed = save_procedures(db.session, current_user, texts)
         except ProcedureError as exc:  # the form checks the same rules; this is the last line
