@@ -43,8 +43,9 @@ def pause_module(session: Session, user: User, module_slug: str) -> bool:
     Audited. A second request (a double click, another tab) changes nothing and returns False.
     """
     statement = _insert(session)(ModulePause).values(user_id=user.id, module_slug=module_slug, requested_at=utcnow())
-    result = session.execute(statement.on_conflict_do_nothing(index_elements=["user_id", "module_slug"]))
-    if not result.rowcount:
+    inserted = session.scalar(statement.on_conflict_do_nothing(index_elements=["user_id", "module_slug"])
+                              .returning(ModulePause.module_slug))  # no row back when it was already paused
+    if inserted is None:
         return False
     record_event(session, user, "module.paused", "module", module_slug)
     session.flush()
