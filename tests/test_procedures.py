@@ -278,3 +278,11 @@ def test_a_form_without_a_field_leaves_that_slot_as_it_was(slot_app, make_user):
     response = post_form(client, "/admin/procedures", {"media_office__en": "Press\x07office"})
     assert response.status_code == 422
     assert "control characters" in response.get_data(as_text=True)
+
+
+def test_titles_cannot_use_slots(course_dir):
+    lesson = course_dir / "01-basics" / "lessons" / "02-second.md"
+    text = lesson.read_text(encoding="utf-8")
+    lesson.write_text(text.replace("title: ", "title: Call {{ procedure.media_office }} ", 1), encoding="utf-8")
+    problems = [str(p) for p in check_course(course_dir).problems]
+    assert any("02-second.md" in p and "titles" in p for p in problems), problems

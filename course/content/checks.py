@@ -9,7 +9,7 @@ from collections import Counter
 from course.content.exam_rules import check_exam
 from course.content.item_rules import check_items
 from course.content.loader import LoadedCourse, LoadedModule, load_course
-from course.content.procedure_rules import check_links, check_procedure_slots
+from course.content.procedure_rules import check_links, check_procedure_slots, check_titles
 from course.content.scenario_rules import check_scenario_rules, scenario_texts
 from course.content.schema import CONTENT_LOCALES
 from course.content.yamlio import Problem
@@ -40,6 +40,7 @@ def check_course(root) -> LoadedCourse:
     _check_credit_hours(course)
     check_items(course)
     check_procedure_slots(course)
+    check_titles(course)
     check_links(course)
     return course
 

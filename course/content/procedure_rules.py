@@ -8,7 +8,7 @@ from pathlib import Path
 
 from course.content.loader import LoadedCourse
 from course.content.yamlio import Problem
-from course.core.procedures import SLOTS, slot_references
+from course.core.procedures import SLOTS, TEMPLATE_MARK, slot_references
 
 JOB_AID_LINK = re.compile(r"\]\(/job-aids/([^)\s#?]+?)(?:\.pdf)?(?:[#?][^)]*)?\)")
 LESSON_LINK = re.compile(r"\]\(/modules/([^)/\s]+)/lessons/([^)/\s#?]+)(?:[#?][^)]*)?\)")
@@ -39,6 +39,22 @@ def check_procedure_slots(course: LoadedCourse) -> None:
             elif name not in SLOTS:
                 course.problems.append(Problem(display, offset + 1, f"'{name}' is not a procedure slot "
                                                                     f"({', '.join(SLOTS)})"))
+
+
+def check_titles(course: LoadedCourse) -> None:
+    """Titles are shown as plain text (also in the browser's tab and the PDF's metadata): no slots in them."""
+    titled = [(aid.path, [aid.front.title, aid.front.summary])
+              for english in course.job_aids for aid in (english, *english.variants.values())]
+    for module in course.modules:
+        titled += [(lesson.path, [lesson.front.title])
+                   for english in module.lessons for lesson in (english, *english.variants.values())]
+        if module.scenario is not None:
+            titled.append((module.scenario_path, [module.scenario.title, *(e.title for e in module.scenario.endings)]))
+    for path, titles in titled:
+        for title in titles:
+            if TEMPLATE_MARK.search(title or ""):
+                course.problems.append(Problem(path, None, f"'{title}': titles and summaries of job aids cannot use "
+                                                           "procedure slots"))
 
 
 def check_links(course: LoadedCourse) -> None:
