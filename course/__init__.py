@@ -29,7 +29,7 @@ from course.core.completion import register_certifier, register_progress_listene
 from course.core.errors import database_unavailable, register_error_handlers
 from course.core.events import Writers, register_records_out
 from course.core.i18n import current_language, register_i18n, select_locale
-from course.core.markdown import render_markdown
+from course.core.procedures import render_content, render_plain, render_slot
 from course.core.security import init_security
 from course.core.settings import academy_name
 from course.database import compare_server_default, configure_engine, render_migration_item
@@ -42,6 +42,7 @@ from course.main.views import bp as main_bp
 from course.outbox.statements import statements_enabled, write_statement
 from course.outbox.views import bp as outbox_bp
 from course.outbox.webhooks import write_webhook
+from course.procedures.views import bp as procedures_bp
 from course.quiz.exam_views import bp as exam_bp
 from course.quiz.views import bp as quiz_bp
 from course.reminders.views import bp as notices_bp
@@ -84,11 +85,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_security(app)
     register_extensions(app)
-    app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(render_content, "markdown")  # the academy's procedures filled in at render time
+    app.add_template_filter(render_plain, "procedures")
+    app.add_template_global(render_slot, "procedure_slot")
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
                       certificates_admin_bp, transcripts_bp, trainer_bp, trainees_bp, interventions_bp, reports_bp,
                       invitations_bp, pending_bp, notices_bp, calendar_bp, admin_bp, content_admin_bp, sso_bp, lti_bp,
-                      lti_admin_bp, admin_tokens_bp, api_bp, outbox_bp):
+                      lti_admin_bp, admin_tokens_bp, api_bp, outbox_bp, procedures_bp):
         app.register_blueprint(blueprint)
     app.wsgi_app = ignore_cookies(app.wsgi_app)
     register_certifier(app, issue_certificate_if_complete)

@@ -27,6 +27,7 @@ from course.extensions import alembic, db
 from course.lti.cli import lti_cli
 from course.models import UNUSABLE_PASSWORD, Role, User
 from course.outbox.cli import outbox_cli
+from course.procedures.cli import procedures_cli
 from course.reminders.cli import reminders_cli
 
 DEMO_ACCOUNTS = [
@@ -161,6 +162,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(lti_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(procedures_cli)
     app.cli.add_command(setup)
     app.cli.add_command(demo)
     app.cli.add_command(backup_command)

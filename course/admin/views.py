@@ -26,6 +26,7 @@ from course.core.forms import ConfirmForm, IdentityForm
 from course.core.identity import announce_correction, correct_identity
 from course.core.pagination import page_number
 from course.core.password_links import issue_password_link
+from course.core.procedures import SLOTS, unfilled_slots
 from course.core.roles import admin_required
 from course.core.security import safe_next, safe_referrer
 from course.core.settings import pinned_version, save_settings, stored_settings, unpin_version
@@ -40,7 +41,8 @@ AUDIT_PAGE_SIZE = 100
 @bp.get("/")
 @admin_required
 def index():
-    return render_template("admin/index.html", counts=role_counts(db.session))
+    return render_template("admin/index.html", counts=role_counts(db.session), unfilled=unfilled_slots(db.session),
+                           slots=SLOTS)
 
 
 @bp.get("/users")

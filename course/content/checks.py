@@ -7,9 +7,11 @@ import re
 from collections import Counter
 
 from course.content.exam_rules import check_exam
+from course.content.figures import figure_finder, figure_pattern
 from course.content.item_rules import check_items
 from course.content.loader import LoadedCourse, LoadedModule, load_course
 from course.content.parity import check_parity
+from course.content.procedure_rules import check_links, check_procedure_slots, check_titles
 from course.content.scenario_rules import check_scenario_rules, scenario_texts
 from course.content.schema import CONTENT_LOCALES
 from course.content.yamlio import Problem
@@ -41,6 +43,9 @@ def check_course(root) -> LoadedCourse:
     _check_figures(course)
     _check_credit_hours(course)
     check_items(course)
+    check_procedure_slots(course)
+    check_titles(course)
+    check_links(course)
     finder = figure_finder(course)
     for locale in CONTENT_LOCALES:
         course.parity[locale] = check_parity(course, locale, finder)
@@ -230,25 +235,6 @@ def average_sentence_words(markdown: str) -> float:
     return sum(len(s.split()) for s in sentences) / len(sentences) if sentences else 0.0
 
 
-def _figure_forms(course: LoadedCourse) -> dict[str, str]:
-    """Every way the course may write a figure (its own, and its Korean forms) -> the figure."""
-    return {f.figure: f.figure for f in course.figures.figures} | {
-        form: f.figure for f in course.figures.figures for form in f.ko}
-
-
-def _figure_pattern(course: LoadedCourse) -> re.Pattern:
-    figures = sorted(_figure_forms(course), key=len, reverse=True)
-    alternatives = [re.escape(f) for f in figures] or [r"(?!x)x"]
-    # Not inside a longer number or word: ASCII letters and digits only, so "6,615건" and "7.5배" match.
-    return re.compile(r"(?<![A-Za-z0-9_.,])(?:" + "|".join(alternatives) + r")(?![A-Za-z0-9_]|[.,]\d)")
-
-
-def figure_finder(course: LoadedCourse):
-    """A function naming the figures (as figures.yaml writes them) that a text states."""
-    pattern, forms = _figure_pattern(course), _figure_forms(course)
-    return lambda text: {forms[m.group(0)] for m in pattern.finditer(re.sub(r"\s+", " ", text))}
-
-
 def unlisted_numbers(text: str, pattern: re.Pattern) -> list[str]:
     """Numbers in `text` that are not an allow-listed figure (list markers ignored)."""
     # Markdown wraps lines anywhere, so "30 million\nwon" must still match "30 million won".
@@ -257,7 +243,7 @@ def unlisted_numbers(text: str, pattern: re.Pattern) -> list[str]:
 
 
 def _check_figures(course: LoadedCourse) -> None:
-    pattern = _figure_pattern(course)
+    pattern = figure_pattern(course)
     glossary = "\n".join(t.term + "\n" + t.definition for t in course.glossary.terms)
     glossary += "\n".join(t.ko.term + "\n" + t.ko.definition for t in course.glossary.terms if t.ko)
     for number in unlisted_numbers(glossary, pattern):
@@ -285,6 +271,12 @@ def _check_figures(course: LoadedCourse) -> None:
         for path, scenario in scenarios:
             for number in unlisted_numbers("\n".join(scenario_texts(scenario)), pattern):
                 course.problems.append(Problem(path, None, f"'{number}' is not a figure listed in figures.yaml"))
+
+
+    for aid in [each for english in course.job_aids for each in (english, *english.variants.values())]:
+        for number in unlisted_numbers("\n".join([aid.front.title, aid.front.summary, aid.body]), pattern):
+            course.problems.append(Problem(aid.path, _line_of(aid.body, number, aid.body_line),
+                                           f"'{number}' is not a figure listed in figures.yaml"))
 
 
 def _line_of(body: str, needle: str, first_line: int) -> int | None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course.content.drafts import DRAFTS_FILE, Draft, load_drafts, read_drafts  # noqa: F401 - re-exported
+from course.content.job_aids import FOLDER as JOB_AIDS_FOLDER
+from course.content.job_aids import LoadedJobAid, load_job_aids
 from course.content.schema import (
     CONTENT_LOCALES,
     CourseSpec,
@@ -89,6 +91,7 @@ class LoadedCourse:
     drafts: list[Draft] = field(default_factory=list)  # imported questions waiting in drafts.yaml
     terms: TermsFile | None = None  # terms.ko.yaml: the Korean terminology list
     parity: dict = field(default_factory=dict)  # locale -> parity.Parity, filled by check_course
+    job_aids: list[LoadedJobAid] = field(default_factory=list)  # job-aids/<slug>.md
 
     def display(self, path: Path) -> str:
         return str(path.relative_to(self.root.parent)) if path.is_relative_to(self.root.parent) else str(path)
@@ -118,6 +121,9 @@ def load_course(root: Path) -> LoadedCourse:
     course.glossary = _load_model(course, root / "glossary.yaml", GlossaryFile, optional=True) or GlossaryFile()
     course.terms = _load_model(course, root / "terms.ko.yaml", TermsFile, optional=True)
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if folder.name == JOB_AIDS_FOLDER:
+            course.job_aids = load_job_aids(folder, course.display, course.problems)
+            continue
         match = FOLDER_NAME.match(folder.name)
         if not match:
             course.problems.append(Problem(course.display(folder), None,

@@ -68,6 +68,7 @@ def _build_version(course: LoadedCourse) -> ContentVersion:
                   for term in sorted(course.glossary.terms, key=lambda t: t.term.lower())],
         exam_settings=spec.exam.model_dump() if spec.exam else {},
         translations=_course_translations(course),
+        job_aids={aid.slug: aid.published() for aid in course.job_aids},
     )
     by_slug = {m.slug: m for m in course.modules}
     for position, slug in enumerate(spec.modules, start=1):

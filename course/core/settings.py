@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
@@ -14,6 +14,7 @@ from course.models import ContentVersion, Setting, User, utcnow
 KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days",
         # single sign-on (core/sso.py): whether directory users may also use passwords, link by email, claims
         "sso_passwords_allowed", "sso_link_by_email", "sso_role_claim", "sso_badge_claim")
+PROCEDURE_PREFIX = "procedure."  # the academy's procedures (core/procedures.py), read by the same query
 
 
 @dataclass(frozen=True)
@@ -26,14 +27,39 @@ class CertificateTerms:
     renewal_window_days: int
 
 
+def _load(session: Session) -> tuple[dict[str, object], dict[str, dict[str, str]]]:
+    """Settings and procedures in one query, remembered for the rest of the request."""
+    if has_app_context() and "dignity_settings" in g and "dignity_procedures" in g:
+        return g.dignity_settings, g.dignity_procedures
+    values, procedures = {}, {}
+    rows = session.scalars(select(Setting).where(or_(Setting.key.in_(KEYS),
+                                                     Setting.key.startswith(PROCEDURE_PREFIX, autoescape=True))))
+    for row in rows:
+        if row.key.startswith(PROCEDURE_PREFIX):
+            procedures[row.key.removeprefix(PROCEDURE_PREFIX)] = {
+                locale: text for locale, text in (row.value.get("value") or {}).items() if text}
+        else:
+            values[row.key] = row.value.get("value")
+    if has_app_context():
+        g.dignity_settings, g.dignity_procedures = values, procedures
+    return values, procedures
+
+
 def stored_settings(session: Session) -> dict[str, object]:
     """The overrides an admin has saved (one query, remembered for the rest of the request)."""
-    if has_app_context() and "dignity_settings" in g:
-        return g.dignity_settings
-    values = {s.key: s.value.get("value") for s in session.scalars(select(Setting).where(Setting.key.in_(KEYS)))}
+    return _load(session)[0]
+
+
+def stored_procedures(session: Session) -> dict[str, dict[str, str]]:
+    """The academy's procedures as saved, {name: {locale: text}}, read by the same query as the settings."""
+    return _load(session)[1]
+
+
+def forget_stored() -> None:
+    """Drop what this request remembered, after a change (so the next read sees it)."""
     if has_app_context():
-        g.dignity_settings = values
-    return values
+        g.pop("dignity_settings", None)
+        g.pop("dignity_procedures", None)
 
 
 def academy_name(session: Session) -> str:
@@ -71,7 +97,7 @@ def save_settings(session: Session, actor: User, values: dict[str, object]) -> l
     if changed:
         record_event(session, actor, "settings.changed", "settings", "academy", changed=changed,
                      **{key: values[key] for key in changed})
-        g.pop("dignity_settings", None)
+        forget_stored()
     session.flush()
     return changed
 

@@ -1,13 +1,14 @@
-"""Recording a trainee's reading: lesson visits and completions."""
+"""Recording a trainee's reading: lesson visits and completions; modules paused because the material affects them."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from course.core.audit import record_event
 from course.core.events import LearningEvent, lesson_activity, module_activity, record_learning, statements_wanted
-from course.models import Lesson, LessonProgress, User, utcnow
+from course.models import Lesson, LessonProgress, ModulePause, User, utcnow
 
 
 def _insert(session: Session):
@@ -46,3 +47,29 @@ def complete_lesson(session: Session, user: User, lesson: Lesson) -> None:
         record.completed_at = utcnow()
         report_lesson(session, user, lesson, "completed")
     session.flush()
+
+
+def pause_module(session: Session, user: User, module_slug: str) -> bool:
+    """Pause `module_slug` for `user` and tell their trainers they asked for an alternative (no reason is kept).
+
+    Audited. A second request (a double click, another tab) changes nothing and returns False.
+    """
+    statement = _insert(session)(ModulePause).values(user_id=user.id, module_slug=module_slug, requested_at=utcnow())
+    inserted = session.scalar(statement.on_conflict_do_nothing(index_elements=["user_id", "module_slug"])
+                              .returning(ModulePause.module_slug))  # no row back when it was already paused
+    if inserted is None:
+        return False
+    record_event(session, user, "module.paused", "module", module_slug)
+    session.flush()
+    return True
+
+
+def resume_module(session: Session, user: User, module_slug: str) -> bool:
+    """Resume `module_slug`, withdrawing the request. Audited; False if it was not paused."""
+    result = session.execute(delete(ModulePause).where(ModulePause.user_id == user.id,
+                                                       ModulePause.module_slug == module_slug))
+    if not result.rowcount:
+        return False
+    record_event(session, user, "module.resumed", "module", module_slug)
+    session.flush()
+    return True

@@ -6,16 +6,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from course.core.care import paused_modules
 from course.core.catalogue import find_lesson, load_live_version
 from course.core.completion import announce_certificate, certify_if_complete
 from course.core.exams import pretest_attempt, pretest_offered
+from course.core.forms import ConfirmForm
 from course.core.memberships import cohort_standings, trainee_cohorts
 from course.core.progress import course_progress
 from course.core.records import latest_certificate, objective_mastery
 from course.database import writes_on_get
 from course.extensions import db
 from course.learn.forms import CompleteLessonForm
-from course.learn.services import complete_lesson, record_lesson_visit
+from course.learn.services import complete_lesson, pause_module, record_lesson_visit, resume_module
 
 bp = Blueprint("learn", __name__)
 
@@ -60,7 +62,8 @@ def dashboard():
                 and pretest_offered(version, False, pretest_attempt(db.session, current_user)))
     return render_template("learn/dashboard.html", version=version, progress=progress, certificate=certificate,
                            next_step=next_step(progress), baseline=baseline,
-                           invitations=invitations, cohorts=cohort_standings(cohorts, progress, certified))
+                           invitations=invitations, cohorts=cohort_standings(cohorts, progress, certified),
+                           paused=paused_modules(db.session, current_user))
 
 
 @bp.get("/modules/<slug>")
@@ -69,7 +72,8 @@ def module(slug: str):
     version, progress = live_course()
     module_progress = progress.for_module(slug) or abort(404)
     return render_template("learn/module.html", module=module_progress.module, mp=module_progress,
-                           progress=progress, mastery=objective_mastery(db.session, current_user, slug))
+                           progress=progress, mastery=objective_mastery(db.session, current_user, slug),
+                           paused_at=paused_modules(db.session, current_user).get(slug), form=ConfirmForm())
 
 
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
@@ -84,7 +88,8 @@ def lesson(slug: str, lesson_slug: str):
     # A visit is recorded only past the note, so a visited lesson's note was acknowledged: not shown again.
     acknowledged = request.args.get("note") == "read" or lesson.slug in module_progress.visited_lessons
     if lesson.content_note and not acknowledged:
-        return render_template("learn/content_note.html", module=module, lesson=lesson)
+        return render_template("learn/content_note.html", module=module, lesson=lesson,
+                               paused_at=paused_modules(db.session, current_user).get(slug))
     record_lesson_visit(db.session, current_user, lesson)
     index = module.lessons.index(lesson)
     return render_template(
@@ -116,6 +121,43 @@ def complete(slug: str, lesson_slug: str):
     if next_lesson is not None:
         return redirect(url_for("learn.lesson", slug=slug, lesson_slug=next_lesson.slug))
     flash(_("Lesson complete. You have finished every lesson in this module."), "success")
+    return redirect(url_for("learn.module", slug=slug))
+
+
+@bp.get("/modules/<slug>/pause")
+@login_required
+def confirm_pause(slug: str):
+    """"This material affects me": what pausing does, and the button (no JavaScript needed)."""
+    version, progress = live_course()
+    module_progress = progress.for_module(slug) or abort(404)
+    return render_template("learn/pause.html", module=module_progress.module, form=ConfirmForm(),
+                           paused_at=paused_modules(db.session, current_user).get(slug))
+
+
+@bp.post("/modules/<slug>/pause")
+@login_required
+def pause(slug: str):
+    version, progress = live_course()
+    if progress.for_module(slug) is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    pause_module(db.session, current_user, slug)
+    flash(_("This module is paused. Your trainer has been told that you asked for a pause or an alternative "
+            "arrangement, and nothing else."), "success")
+    return redirect(url_for("learn.module", slug=slug))
+
+
+@bp.post("/modules/<slug>/resume")
+@login_required
+def resume(slug: str):
+    version, progress = live_course()
+    if progress.for_module(slug) is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if resume_module(db.session, current_user, slug):
+        flash(_("This module is no longer paused, and your request has been withdrawn."), "success")
     return redirect(url_for("learn.module", slug=slug))
 
 

@@ -3,6 +3,7 @@
 from course.models.api import ApiScope, ApiToken, IdempotencyRecord
 from course.models.audit import AuditEvent
 from course.models.base import Model, utcnow
+from course.models.care import ModulePause
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
 from course.models.certificates import Certificate, CertificateStatus
 from course.models.cohorts import Cohort, CohortInvitation, CohortMember, CohortTrainer, MemberExemption
@@ -28,6 +29,6 @@ __all__ = [
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
     "Lesson", "LessonProgress", "LtiContext", "LtiGradeTarget", "LtiIdentity", "LtiLaunchValue", "LtiPlatform",
     "LtiScore", "MemberExemption", "MessageKind", "MessageStatus",
-    "Model", "Module", "Notice", "NoticeKind", "NoticeStatus", "OutboxMessage", "PasswordToken", "Question",
-    "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "UserIdentity", "WebhookEndpoint", "utcnow",
+    "Model", "Module", "ModulePause", "Notice", "NoticeKind", "NoticeStatus", "OutboxMessage", "PasswordToken",
+    "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "UserIdentity", "WebhookEndpoint", "utcnow",
 ]

@@ -31,6 +31,8 @@ class ContentVersion(Model):
     exam_settings: Mapped[dict] = mapped_column(default=dict, server_default="{}")
     # Other languages' words: {"ko": {title, summary, glossary, exam_content_note, recommendations}}
     translations: Mapped[dict] = mapped_column(default=dict, server_default="{}")
+    # Job aids (modules/job-aids/): {slug: {title, summary, body_markdown, sources, translations: {ko: {…}}}}.
+    job_aids: Mapped[dict] = mapped_column(default=dict, server_default="{}")
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="version", order_by="Module.position", cascade="all, delete-orphan"

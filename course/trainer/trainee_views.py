@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from course.core.access import cohort_for
 from course.core.audit import record_event
+from course.core.care import paused_modules
 from course.core.catalogue import load_live_version
 from course.core.cohorts import remove_member
 from course.core.exams import exam_status, renewal_opened_at, unlock_exam, unlocks_of
@@ -54,7 +55,7 @@ def trainee_page(cohort, member, version, status: int = 200, **forms):
                            exam=exam_status(db.session, user, version, since=renewal_opened_at(db.session, user))
                            if version.exam_settings else None,
                            due_on=effective_due_on(member, cohort), exemptions=member_exemptions(db.session, member),
-                           locks=locks, unlocks=unlocks_of(db.session, user),
+                           locks=locks, unlocks=unlocks_of(db.session, user), pauses=paused_modules(db.session, user),
                            **forms), status
 
 
