@@ -17,7 +17,8 @@ LESSON_LINK = re.compile(r"\]\(/modules/([^)/\s]+)/lessons/([^)/\s#?]+)(?:[#?][^
 def _slot_files(course: LoadedCourse) -> list[Path]:
     """Files whose text may use slots: lessons, scenarios and job aids."""
     root = course.root
-    return sorted([*root.glob("*/lessons/*.md"), *root.glob("*/scenario.yaml"), *root.glob("job-aids/*.md")])
+    return sorted([*root.glob("*/lessons/*.md"), *root.glob("*/scenario.yaml"), *root.glob("*/scenario.*.yaml"),
+                   *root.glob("job-aids/*.md")])
 
 
 def check_procedure_slots(course: LoadedCourse) -> None:
@@ -48,8 +49,9 @@ def check_titles(course: LoadedCourse) -> None:
     for module in course.modules:
         titled += [(lesson.path, [lesson.front.title])
                    for english in module.lessons for lesson in (english, *english.variants.values())]
-        if module.scenario is not None:
-            titled.append((module.scenario_path, [module.scenario.title, *(e.title for e in module.scenario.endings)]))
+        scenarios = [(module.scenario_path, module.scenario)] if module.scenario is not None else []
+        scenarios += [(module.scenario_variant_paths[locale], v) for locale, v in module.scenario_variants.items()]
+        titled += [(path, [scenario.title, *(e.title for e in scenario.endings)]) for path, scenario in scenarios]
     for path, titles in titled:
         for title in titles:
             if TEMPLATE_MARK.search(title or ""):
