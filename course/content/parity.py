@@ -99,9 +99,12 @@ def _module_parity(course: LoadedCourse, module: LoadedModule, parity: Parity, m
     parity.tally("modules", words is not None)
     if words is None:
         missing(module_file, None, "module.yaml (title, summary and objectives)")
-    elif set(words.objectives) != {o.id for o in module.spec.objectives}:
-        course.problems.append(Problem(module_file, None, f"{locale}.objectives must give a text for each objective "
-                                                          f"id: {[o.id for o in module.spec.objectives]}"))
+    else:
+        for name, ids in (("objectives", [o.id for o in module.spec.objectives]),
+                          ("sources", [s.id for s in module.spec.sources])):
+            if set(getattr(words, name)) != set(ids):
+                course.problems.append(Problem(module_file, None, f"{locale}.{name} must give a text for each "
+                                                                  f"id: {ids}"))
     for lesson in module.lessons:
         variant = lesson.variants.get(locale)
         parity.tally("lessons", variant is not None)

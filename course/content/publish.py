@@ -125,7 +125,8 @@ def _module_translations(loaded: LoadedModule) -> dict:
         words, scenario = getattr(loaded.spec, locale, None), loaded.scenario_variants.get(locale)
         entry = {}
         if words is not None:
-            entry = {"title": words.title, "summary": words.summary.strip(), "objectives": words.objectives}
+            entry = {"title": words.title, "summary": words.summary.strip(), "objectives": words.objectives,
+                     "sources": words.sources}
         if scenario is not None:
             entry["scenario"] = scenario.model_dump() | {"pass_score": loaded.spec.scenario_pass_score}
         if entry:

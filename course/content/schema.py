@@ -55,6 +55,7 @@ class ModuleTranslation(Strict):
     title: str = Field(min_length=1, max_length=200)
     summary: str = ""
     objectives: dict[str, str] = {}
+    sources: dict[str, str] = {}  # source id -> its citation for Korean readers (original titles kept)
 
 
 class CourseSpec(Strict):

@@ -167,6 +167,9 @@ def _show_module_variant(module: Module, _context) -> None:
         set_committed_value(module, "summary", variant["summary"])
         set_committed_value(module, "objectives", [o | {"text": variant["objectives"].get(o["id"], o["text"])}
                                                    for o in module.objectives])
+        cited = variant.get("sources") or {}
+        set_committed_value(module, "sources", [s | {"citation": cited.get(s["id"], s["citation"])}
+                                                for s in module.sources])
         module.content_lang = locale
     if variant.get("scenario") and module.scenario:
         set_committed_value(module, "scenario", variant["scenario"])
