@@ -19,7 +19,7 @@ FOREIGN = ["Human Rights Watch", "My Life is Not Your Porn", "StopNCII.org", "St
            "eSafety Commissioner", "eSafety", "IACP", "EVAWI", "End Violence Against Women International", "NNEDV",
            "National Network to End Domestic Violence", "Crown Prosecution Service", "Without My Consent",
            "BC Society of Transition Houses", "URL", "Dignity", "PDF", "CSV", "Telegram", "Newsweek", "Esquire"]
-MINIMUM = 0.9
+MINIMUM = 0.85  # the large majority; the rest: titles of English-language works cited, the test academy's name
 
 
 class VisibleText(HTMLParser):
@@ -78,7 +78,8 @@ def test_a_korean_trainees_pages_are_in_korean(korean_trainee):
     shares = {name: hangul_share(page.get_data(as_text=True)) for name, page in pages.items()}
     for name, page in pages.items():
         assert page.status_code == 200, name
-    assert all(share >= MINIMUM for share in shares.values()), shares
+    low = {name: round(share, 3) for name, share in shares.items() if share < MINIMUM}
+    assert not low, f"Hangul share below {MINIMUM}: {low} (all: {shares})"
 
 
 def test_the_measure_tells_english_from_korean(app, make_user):
