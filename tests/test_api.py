@@ -308,3 +308,32 @@ def test_admins_list_and_revoke_tokens_on_a_page(app, make_user, make_token):
     assert response.status_code == 302
     assert app.test_client().get("/api/v1/course", headers=bearer(token)).status_code == 401
     assert admin.post(f"/admin/api-tokens/{token_id}/revoke").status_code == 400  # no CSRF token: refused
+
+
+def test_a_trainee_gets_their_own_due_date_with_a_reason_as_on_their_record(client, app, make_user, make_cohort,
+                                                                             make_token):
+    trainee = make_user()
+    cohort = make_cohort(make_user(Role.TRAINER), [trainee], starts_on=date(2027, 3, 1), due_on=date(2027, 6, 30))
+    other = make_cohort(make_user(Role.TRAINER), [trainee])
+    token = make_token("write", cohort=cohort)
+    url = f"/api/v1/cohorts/{cohort.id}/members/{trainee.id}/due-date"
+    assert client.put(url, json={"due_on": "2027-07-31"}, headers=writing(token)).status_code == 422  # no reason
+    early = client.put(url, json={"due_on": "2027-02-01", "reason": "x"}, headers=writing(token))
+    assert early.status_code == 422
+    assert early.json["errors"] == [{"field": "due_on", "message": "The due date cannot be before the start date."}]
+    ok = client.put(url, json={"due_on": "2027-07-31", "reason": "Sick leave in June"}, headers=writing(token))
+    assert ok.status_code == 200
+    assert ok.json == {"cohort_id": cohort.id, "trainee_id": trainee.id, "due_on": "2027-07-31",
+                       "effective_due_on": "2027-07-31"}
+    with app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "member.due_date_changed"))
+        assert (event.details["new"], event.details["reason"]) == ("2027-07-31", "Sick leave in June")
+        assert event.details["api_token_id"]
+    back = client.put(url, json={"due_on": None, "reason": "Back on the cohort's date"}, headers=writing(token))
+    assert back.json["effective_due_on"] == "2027-06-30"
+    elsewhere = f"/api/v1/cohorts/{other.id}/members/{trainee.id}/due-date"
+    assert client.put(elsewhere, json={"due_on": None, "reason": "x"}, headers=writing(token)).status_code == 404
+    stranger = f"/api/v1/cohorts/{cohort.id}/members/{make_user().id}/due-date"
+    assert client.put(stranger, json={"due_on": None, "reason": "x"}, headers=writing(token)).status_code == 404
+    reader = make_token("read")
+    assert client.put(url, json={"due_on": None, "reason": "x"}, headers=writing(reader)).status_code == 403

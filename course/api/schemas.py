@@ -198,6 +198,22 @@ class CohortChange(Strict):
     due_on: date | None
 
 
+class MemberDueDate(Strict):
+    """A trainee's own due date in a cohort (an extension; null: follow the cohort's again), and why."""
+
+    due_on: date | None
+    reason: str = Field(min_length=1, max_length=500, description="Kept in the audit log, as on the trainee's record.")
+
+
+class MemberDue(BaseModel):
+    """A trainee's due dates in a cohort."""
+
+    cohort_id: int
+    trainee_id: int
+    due_on: date | None = Field(description="The trainee's own due date (an extension), if any.")
+    effective_due_on: date | None = Field(description="The date that applies: their own, else the cohort's.")
+
+
 class FieldError(BaseModel):
     """What is wrong with one field."""
 

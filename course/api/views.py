@@ -102,6 +102,17 @@ def remove_member(cohort_id: int, trainee_id: int):
     return writes.remove(db.session, current_token(), cohort_id, trainee_id)
 
 
+@operation(bp, "/cohorts/<int:cohort_id>/members/<int:trainee_id>/due-date", "PUT", body=schemas.MemberDueDate,
+           response=schemas.MemberDue)
+def extend_due_date(cohort_id: int, trainee_id: int, body):
+    """Give one trainee their own due date in a cohort (an extension), or null to follow the cohort's again.
+
+    The same rule (not before the cohort's start) and audit (`member.due_date_changed`, with the reason) as the
+    trainer's form on the trainee's record. Reminders, calendars and the cohort's overdue list follow it.
+    """
+    return writes.extend(db.session, current_token(), cohort_id, trainee_id, body)
+
+
 @operation(bp, "/progress", query=schemas.ListQuery, response=schemas.ProgressPage,
            responses={503: "No course is published yet"})
 def list_progress(params):

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.api import schemas
 from course.api.reads import cohort_resource, member_counts, trainee_resource
 from course.api.scope import cohort_for
 from course.core.accounts import find_user_by_email
-from course.core.cohorts import CohortInvalid, remove_member, update_cohort
+from course.core.cohorts import CohortInvalid, due_date_problem, remove_member, update_cohort
+from course.core.memberships import effective_due_on, extend_due_date
 from course.core.problems import ApiProblem
 from course.core.roster import RosterInvalid, check_entry, import_roster
-from course.models import ApiToken, Cohort
+from course.models import ApiToken, Cohort, CohortMember
 
 STATUS = {"created": 201, "invited": 202, "already_invited": 200, "already_member": 200}
 
@@ -68,6 +70,22 @@ def remove(session: Session, token: ApiToken, cohort_id: int, trainee_id: int) -
     """Take a trainee out of a cohort; their records stay. 404 if they are not a member."""
     if not remove_member(session, None, cohort_for(session, token, cohort_id), trainee_id):
         raise ApiProblem(404, _("This trainee is not a member of the cohort."))
+
+
+def extend(session: Session, token: ApiToken, cohort_id: int, trainee_id: int, body: schemas.MemberDueDate
+           ) -> schemas.MemberDue:
+    """A trainee's own due date, by the same rule and audit as the trainee's record. 404 if not a member."""
+    cohort = cohort_for(session, token, cohort_id)
+    member = session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
+                                                       CohortMember.user_id == trainee_id))
+    if member is None:
+        raise ApiProblem(404, _("This trainee is not a member of the cohort."))
+    problem = due_date_problem(cohort.starts_on, body.due_on)
+    if problem:
+        raise ApiProblem(422, problem, [{"field": "due_on", "message": problem}])
+    extend_due_date(session, None, member, body.due_on, body.reason.strip())
+    return schemas.MemberDue(cohort_id=cohort.id, trainee_id=trainee_id, due_on=member.due_on,
+                             effective_due_on=effective_due_on(member, cohort))
 
 
 def set_due_date(session: Session, token: ApiToken, cohort_id: int, body: schemas.CohortChange) -> schemas.Cohort:

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from course.core.audit import record_event
 from course.core.progress import CourseProgress, ModuleProgress
 from course.models import Cohort, CohortInvitation, CohortMember, CohortTrainer, MemberExemption, User, utcnow
 
@@ -129,5 +130,18 @@ def add_trainer(session: Session, cohort: Cohort, user: User) -> bool:
     if session.get(CohortTrainer, (cohort.id, user.id)) is not None:
         return False
     session.add(CohortTrainer(cohort_id=cohort.id, user_id=user.id))
+    session.flush()
+    return True
+
+
+def extend_due_date(session: Session, actor: User | None, member: CohortMember, due_on: date | None,
+                    reason: str) -> bool:
+    """Give the trainee their own due date (None: follow the cohort's again), with a reason. False if unchanged."""
+    if member.due_on == due_on:
+        return False
+    record_event(session, actor, "member.due_date_changed", "user", member.user_id, cohort_id=member.cohort_id,
+                 old=member.due_on.isoformat() if member.due_on else None,
+                 new=due_on.isoformat() if due_on else None, reason=reason)
+    member.due_on = due_on
     session.flush()
     return True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
 from course.core.exams import unlock_attempts
+from course.core.memberships import extend_due_date  # noqa: F401 - the trainer's pages and the API share it
 from course.models import (
     AttemptPurpose,
     AttemptStatus,
@@ -28,18 +29,6 @@ from course.models import (
     User,
 )
 from course.trainer.services import CohortError
-
-
-def extend_due_date(session: Session, actor: User, member: CohortMember, due_on: date | None, reason: str) -> bool:
-    """Give the trainee their own due date (None: follow the cohort's again), with a reason. False if unchanged."""
-    if member.due_on == due_on:
-        return False
-    record_event(session, actor, "member.due_date_changed", "user", member.user_id, cohort_id=member.cohort_id,
-                 old=member.due_on.isoformat() if member.due_on else None,
-                 new=due_on.isoformat() if due_on else None, reason=reason)
-    member.due_on = due_on
-    session.flush()
-    return True
 
 
 def grant_exemption(session: Session, actor: User, member: CohortMember, version: ContentVersion, module_slug: str,
