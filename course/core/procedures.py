@@ -116,9 +116,12 @@ def save_procedure(session: Session, actor: User, name: str, locale: str, text: 
 
 def _notice(name: str, block: bool, for_print: bool = False) -> Markup:
     label = SLOTS[name][0] if name in SLOTS else name
-    text = escape(_("Your academy has not set this yet (%(slot)s).", slot=label))
+    # A paragraph of its own says it as a sentence; inside a sentence it is a bracketed aside, so the words around
+    # it (and Korean particles after it) still read.
+    text = escape(_("Your academy has not set this yet (%(slot)s).", slot=label) if block
+                  else _("[Your academy has not set this yet: %(slot)s]", slot=label))
     if for_print:
-        return (Markup("<p><b>[%s]</b></p>") if block else Markup("<b>[%s]</b>")) % text
+        return (Markup("<p><b>[%s]</b></p>") if block else Markup("<b>%s</b>")) % text
     if has_request_context() and current_user.is_authenticated and current_user.role == "admin":
         text += Markup(' <a href="%s">%s</a>') % (url_for("procedures.edit") + f"#slot-{name}", _("Set it now"))
     tag = "div" if block else "span"
