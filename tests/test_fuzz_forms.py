@@ -229,7 +229,8 @@ def _valid_args(ids: dict) -> dict:
             "serial": ids["serial"], "token": ids["token"], "code": ids["code"], "version_id": ids["version"],
             "invitation_id": ids["invitation"], "slug": "basics", "lesson_slug": "first", "file_format": "json",
             "filename": "css/site.css", "content_hash": ids["content_hash"], "kid": "no-such-key", "number": 0,
-            "platform_id": ids["platform"], "trainee_id": ids["trainee"], "token_id": 1}
+            "platform_id": ids["platform"], "trainee_id": ids["trainee"], "token_id": 1, "message_id": 1,
+            "endpoint_id": 1}
 
 
 def _url(rule, args: dict) -> str:

@@ -47,7 +47,8 @@ def translate_everything(root: Path) -> None:
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         module = _load(folder / "module.yaml")
         module["ko"] = {"title": ko(module["title"]), "summary": ko(module.get("summary", "")),
-                        "objectives": {o["id"]: ko(o["text"]) for o in module["objectives"]}}
+                        "objectives": {o["id"]: ko(o["text"]) for o in module["objectives"]},
+                        "sources": {s["id"]: ko(s["citation"]) for s in module["sources"]}}
         _dump(folder / "module.yaml", module)
         for lesson in sorted((folder / "lessons").glob("[0-9][0-9]-*.md")):
             if lesson.name.count(".") == 1 and not lesson.with_suffix(".ko.md").exists():

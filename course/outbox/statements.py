@@ -76,8 +76,9 @@ def cohort_activities(session: Session, user: User) -> list[dict]:
     """The trainee's cohorts as grouping activities (one query per trainee per transaction)."""
     cache = session.info.setdefault(COHORTS_CACHE, {})
     if user.id not in cache:
-        cohorts, _invitations = trainee_cohorts(session, user)
-        cache[user.id] = [activity_json(Activity(f"/cohorts/{c.id}", "cohort", c.name)) for c in cohorts]
+        memberships, _invitations = trainee_cohorts(session, user)
+        cache[user.id] = [activity_json(Activity(f"/cohorts/{m.cohort.id}", "cohort", m.cohort.name))
+                          for m in memberships]
     return cache[user.id]
 
 
