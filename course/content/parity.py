@@ -8,7 +8,6 @@ one is counted, and becomes an error once course.yaml lists the language in `lan
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from course.content.loader import LoadedCourse, LoadedModule
@@ -159,13 +158,9 @@ def korean_texts(course: LoadedCourse, locale: str) -> list[tuple[str, int | Non
 def _avoided_words(course: LoadedCourse, locale: str) -> None:
     if course.terms is None:
         return
-    avoid = Counter()
-    for choice in course.terms.terms:
-        for word in choice.avoid:
-            avoid[word] += 1
+    instead = {word: choice.ko for choice in course.terms.terms for word in choice.avoid}
     for path, line, text in korean_texts(course, locale):
-        for word in avoid:
+        for word, use in instead.items():
             if word in text:
-                use = next(c.ko for c in course.terms.terms if word in c.avoid)
                 course.problems.append(Problem(path, line, f"'{word}' is on the avoid list of terms.ko.yaml; "
                                                            f"write '{use}'"))

@@ -40,7 +40,8 @@ def _display_name(claims: dict) -> str:
     return name if name and not name_problem(name) else _("Learner")
 
 
-def _placeholder_email(platform: LtiPlatform, subject: str) -> str:
+def _undeliverable_email(platform: LtiPlatform, subject: str) -> str:
+    """The address of an account the platform gave no (usable) email for: unique, stable, and never delivered."""
     digest = hashlib.sha256(f"{platform.id}:{subject}".encode()).hexdigest()[:20]
     return f"lti-{platform.id}-{digest}@lti.invalid"  # .invalid never delivers (RFC 2606)
 
@@ -70,12 +71,12 @@ def account_for(session: Session, platform: LtiPlatform, subject: str, claims: d
 def _provision(session: Session, platform: LtiPlatform, subject: str, claims: dict, email: str,
                roles: list[str]) -> User:
     if not email or find_user_by_email(session, email) is not None:
-        email = _placeholder_email(platform, subject)  # someone else's address stays theirs
+        email = _undeliverable_email(platform, subject)  # someone else's address stays theirs
     try:
         user = create_user(session, email=email, name=_display_name(claims), password=secrets.token_urlsafe(24),
                            role=mapped_role(roles))
     except AccountError:
-        user = create_user(session, email=_placeholder_email(platform, subject), name=_display_name(claims),
+        user = create_user(session, email=_undeliverable_email(platform, subject), name=_display_name(claims),
                            password=secrets.token_urlsafe(24), role=mapped_role(roles))
     user.password_hash = UNUSABLE_PASSWORD  # signs in through the platform; a password link can add one later
     session.flush()
