@@ -114,6 +114,7 @@ class Question(Model):
     """A quiz bank question as published in one content version."""
 
     content_lang = "en"  # language of the words shown; the i18n load hook sets "ko" for a variant
+    authored_data = None  # the data as published, kept by the load hook when it shows a variant in `data`
 
     __tablename__ = "questions"
     __table_args__ = (UniqueConstraint("module_id", "key"),)

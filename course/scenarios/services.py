@@ -77,6 +77,7 @@ def start_run(session: Session, user: User, module: Module, now: datetime | None
         ScenarioRun.user_id == user.id, ScenarioRun.module_slug == module.slug))
     run = ScenarioRun(user_id=user.id, module_id=module.id, module_slug=module.slug, number=count + 1,
                       started_at=now or utcnow(), current_step=module.scenario["start"], path=[], flags=[],
+                      language=module.scenario_lang,  # the language its situations were shown in at the start
                       choice_orders=draw_choice_orders(module.scenario, rng or random.SystemRandom()))
     try:
         with session.begin_nested():
