@@ -130,3 +130,16 @@ def test_a_renewal_email_names_the_expiry_date_in_the_recipient_s_zone(app, make
     assert "It expires on March 1, 2031." in in_utc
     assert "It expires on March 2, 2031." in in_seoul
     assert "It expires on March 2, 2031." in academy_seoul.get_body(("plain",)).get_content()
+
+
+def test_a_moment_s_date_is_the_reader_s_date_but_a_due_date_never_moves(app, make_user):
+    user = make_user()
+    client = signed_in(app, user)
+    earn_certificate(client, app)
+    with app.app_context():
+        certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == user.id))
+        certificate.issued_at = datetime(2026, 3, 1, 20, 0, tzinfo=ZoneInfo("UTC"))  # 2 March 05:00 in Seoul
+        db.session.commit()
+    assert "Issued 1 March 2026" in client.get("/certificates").get_data(as_text=True)
+    choose_zone(client, "Asia/Seoul")
+    assert "Issued 2 March 2026" in client.get("/certificates").get_data(as_text=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request, session
 from flask_babel import (
-    format_date,
     format_datetime,
     format_decimal,
     format_number,
@@ -19,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import HiddenField, StringField
 
 from course.core.security import safe_next
-from course.core.timezones import to_user_timezone, zone_label
+from course.core.timezones import format_local_date, to_user_timezone, zone_label
 from course.extensions import db
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
 from course.models.users import User
@@ -105,7 +104,7 @@ def register_i18n(app: Flask) -> None:
     app.register_blueprint(bp)
     app.before_request(_settle_locale)
     app.jinja_env.globals.update(
-        format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
+        format_date=format_local_date, format_datetime=format_datetime, format_decimal=format_decimal,
         format_number=format_number, format_percent=format_percent, format_time=format_time,
         language_names=LANGUAGE_NAMES, zone_label=zone_label, to_user_timezone=to_user_timezone,
     )

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import available_timezones
 
 import pytz
 from flask import current_app, has_request_context
-from flask_babel import _get_current_context, get_timezone
+from flask_babel import _get_current_context, format_date, get_timezone
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone as _to_user_timezone
 from flask_login import current_user
@@ -80,6 +80,15 @@ def select_time_zone() -> str:
 def zone_label() -> str:
     """The name of the zone times are shown in now, for next to them ("Asia/Seoul", "UTC")."""
     return get_timezone().zone
+
+
+def format_local_date(value: date | datetime | None = None, format: str = "medium") -> str:  # noqa: A002
+    """Flask-Babel's `format_date`, but a moment is first put in the reader's zone (Flask-Babel takes its UTC
+    date): a certificate issued at 20:00 UTC on 1 March reads "2 March" in Seoul. Plain dates (due dates)
+    are never converted."""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value)
+    return format_date(value, format)
 
 
 def to_user_timezone(moment: datetime) -> datetime:
