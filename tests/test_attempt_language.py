@@ -165,3 +165,22 @@ def test_a_scenario_run_records_the_language_it_was_played_in(request, make_user
         with site.app_context():
             run = db.session.scalars(select(ScenarioRun).order_by(ScenarioRun.id.desc())).first()
         assert run.language == locale
+
+
+def test_a_scenario_run_is_shown_in_the_language_it_started_in(request, make_user):
+    site = request.getfixturevalue("korean_site")
+    client = signed_in(site, make_user())
+    choose_language(client, "ko")
+    korean_run = post_form(client, "/modules/practice/scenario/start",
+                           form_url="/modules/practice/scenario").headers["Location"]
+    choose_language(client, "en", korean_run)
+    page = client.get(korean_run).get_data(as_text=True)
+    assert '<html lang="en"' in page
+    assert '<div class="prose" lang="ko"><p>한국어: The first situation.</p>' in page
+    english = signed_in(site, make_user())
+    english_run = post_form(english, "/modules/practice/scenario/start",
+                            form_url="/modules/practice/scenario").headers["Location"]
+    choose_language(english, "ko", english_run)
+    page = english.get(english_run).get_data(as_text=True)
+    assert '<html lang="ko"' in page
+    assert '<div class="prose" lang="en"><p>The first situation.</p>' in page

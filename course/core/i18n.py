@@ -137,6 +137,16 @@ def question_words(question: Question, language: str | None) -> tuple[dict, str]
     return authored, default
 
 
+def scenario_words(module: Module, language: str | None) -> tuple[dict, str]:
+    """A module's scenario in `language` (None: the course's default), whatever language the request loaded it
+    in, with the language its words are in. A scenario run is shown this way, in the language it started in."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    variant = (module.translations or {}).get(language) if language and language != default else None
+    if variant and variant.get("scenario"):
+        return variant["scenario"], language
+    return (module.authored_scenario if module.authored_scenario is not None else module.scenario), default
+
+
 def _content_locale() -> str | None:
     """The request's locale when content may have a variant in it; None outside requests or in English."""
     if not has_request_context():
@@ -190,6 +200,7 @@ def _show_module_variant(module: Module, _context) -> None:
                                                 for s in module.sources])
         module.content_lang = locale
     if variant.get("scenario") and module.scenario:
+        module.authored_scenario = module.scenario
         set_committed_value(module, "scenario", variant["scenario"])
         module.scenario_lang = locale
 
