@@ -32,6 +32,7 @@ from course.core.i18n import current_language, register_i18n, select_locale
 from course.core.procedures import render_content, render_plain, render_slot
 from course.core.security import init_security
 from course.core.settings import academy_name
+from course.core.timezones import select_time_zone
 from course.database import compare_server_default, configure_engine, render_migration_item
 from course.extensions import alembic, babel, csrf, db, limiter, login_manager
 from course.learn.views import bp as learn_bp
@@ -114,7 +115,7 @@ def register_extensions(app: Flask) -> None:
     alembic.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_time_zone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

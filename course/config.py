@@ -41,6 +41,8 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
+        # Times are shown in each user's chosen zone, else the academy's (an admin setting), else this one.
+        "BABEL_DEFAULT_TIMEZONE": env.get("DEFAULT_TIME_ZONE", "UTC"),
         "LANGUAGES": ["en", "ko"],
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         # Certificates: public verification is rate limited per address so serials cannot be enumerated.

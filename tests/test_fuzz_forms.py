@@ -54,6 +54,7 @@ def _targets(ids: dict) -> list[Target]:
         Target("sign-in", "visitor", "/login", "/login"),
         Target("set-password", "visitor", f"/set-password/{t}", f"/set-password/{t}"),
         Target("account", "trainee", "/account", "/account"),
+        Target("account-time-zone", "trainee", "/account/time-zone", "/account"),
         Target("lesson-complete", "trainee", "/modules/basics/lessons/first/complete",
                "/modules/basics/lessons/first?note=read"),
         Target("quiz-attempt", "trainee", f"/attempts/{a}", f"/attempts/{a}"),

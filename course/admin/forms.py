@@ -6,8 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
+from course.core.timezones import is_time_zone
 from course.models import Role
 
 
@@ -27,6 +28,8 @@ class SettingsForm(FlaskForm):
                                 validators=[Optional(), NumberRange(min=0.5, max=1000)])
     renewal_window_days = IntegerField(_l("Show 'renewal due' this many days before expiry"),
                                        validators=[Optional(), NumberRange(min=0, max=365)])
+    time_zone = SelectField(_l("Default time zone"), validators=[Optional()], validate_choice=False,
+                            description=_l("Times are shown in it to everyone who has not chosen their own zone."))
     sso_passwords_allowed = BooleanField(_l("Directory users may also sign in with a password"), default=True)
     sso_link_by_email = BooleanField(_l("A first directory sign-in may take over an existing account with the same "
                                         "verified email"))
@@ -35,6 +38,11 @@ class SettingsForm(FlaskForm):
                                  description=_l("Its value (or one of its values): trainee, trainer or admin."))
     sso_badge_claim = StringField(_l("Claim that gives the badge number (optional)"),
                                   validators=[Optional(), Length(max=80), Regexp(r"^[A-Za-z0-9_:./-]+$")])
+
+
+    def validate_time_zone(self, field) -> None:
+        if field.data and not is_time_zone(field.data):
+            raise ValidationError(_l("Choose a time zone from the list."))
 
 
 class AuditFilterForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -30,6 +30,7 @@ from course.core.procedures import SLOTS, unfilled_slots
 from course.core.roles import admin_required
 from course.core.security import safe_next, safe_referrer
 from course.core.settings import pinned_version, save_settings, stored_settings, unpin_version
+from course.core.timezones import time_zone_choices
 from course.extensions import db
 from course.models import ContentVersion, Role, User
 
@@ -195,6 +196,8 @@ def follow_new_content():
 def settings():
     live = live_version(db.session)
     form = SettingsForm(data=stored_settings(db.session))
+    form.time_zone.choices = time_zone_choices(_("The default (%(zone)s)",
+                                                 zone=current_app.config["BABEL_DEFAULT_TIMEZONE"]))
     if form.validate_on_submit():
         values = {name: (float(field.data) if name == "credit_hours" and field.data is not None else field.data)
                   for name, field in form._fields.items() if name != "csrf_token"}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from course.core.accounts import find_user_by_email, name_problem
 from course.core.forms import confirm_password_field, new_password_field
 from course.core.passwords import MAX_PASSWORD_LENGTH
+from course.core.timezones import is_time_zone
 from course.extensions import db
 
 
@@ -58,6 +59,18 @@ class ForgotPasswordForm(FlaskForm):
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     submit = SubmitField(_l("Send me a link"))
+
+
+class TimeZoneForm(FlaskForm):
+    """The zone one's times are shown in (the choices are set by the view)."""
+
+    time_zone = SelectField(_l("Time zone"), validate_choice=False,
+                            description=_l("Times such as the exam's time limit and your attempts are shown in it."))
+    submit = SubmitField(_l("Save time zone"))
+
+    def validate_time_zone(self, field) -> None:
+        if field.data and not is_time_zone(field.data):
+            raise ValidationError(_l("Choose a time zone from the list."))
 
 
 class ChangePasswordForm(FlaskForm):

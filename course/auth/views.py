@@ -8,14 +8,23 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from course.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, SetPasswordForm
+from course.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    SetPasswordForm,
+    TimeZoneForm,
+)
 from course.auth.services import authenticate, end_sessions, recent_resets, set_new_password, user_for_session
 from course.core.accounts import AccountError, check_password, create_user, find_user_by_email
+from course.core.audit import record_event
 from course.core.i18n import chosen_language, remember_locale, visitor_choice
 from course.core.mail import mail_configured, send_reset_link
 from course.core.password_links import find_usable_token, new_password_token, use_token
 from course.core.security import safe_next
 from course.core.settings import academy_name
+from course.core.timezones import academy_time_zone, time_zone_choices, user_time_zone
 from course.extensions import db, limiter
 from course.models import User
 
@@ -150,4 +159,31 @@ def account():
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.account"))
         form.current.errors.append(_("That is not your current password."))
-    return render_template("account/index.html", form=form), 422 if form.errors else 200
+    return account_page(form=form)
+
+
+def account_page(form: ChangePasswordForm | None = None, zone_form: TimeZoneForm | None = None):
+    """The account page: name and email, the time zone, and the password change (422 if a form has errors)."""
+    form = form or ChangePasswordForm(formdata=None)
+    zone_form = zone_form or TimeZoneForm(formdata=None, time_zone=current_user.time_zone or "")
+    zone_form.time_zone.choices = time_zone_choices(
+        _("The academy's time zone (%(zone)s)", zone=academy_time_zone(db.session)))
+    status = 422 if form.errors or zone_form.errors else 200
+    return render_template("account/index.html", form=form, zone_form=zone_form), status
+
+
+@bp.post("/account/time-zone")
+@login_required
+def time_zone():
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        return account_page(zone_form=form)
+    zone = form.time_zone.data or None
+    if current_user.time_zone != zone:
+        current_user.time_zone = zone
+        record_event(db.session, current_user, "account.time_zone_changed", "user", current_user.id,
+                     time_zone=zone)
+        db.session.flush()
+    flash(_("Your time zone is saved. Times are now shown in %(zone)s.",
+            zone=user_time_zone(db.session, current_user)), "success")
+    return redirect(url_for("auth.account"))

@@ -10,11 +10,11 @@ from datetime import datetime
 from pathlib import Path
 
 import segno
-from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
 from course.core.i18n import current_language
+from course.core.timezones import format_local_date
 from course.models import Certificate, CertificateStatus
 
 FONTS = Path(__file__).parent / "fonts"
@@ -23,8 +23,8 @@ WIDTH, HEIGHT = 297, 210  # A4 landscape, millimetres
 
 
 def _date(moment: datetime) -> str:
-    """25 November 2026, or 2026년 11월 25일."""
-    return format_date(moment, "long")
+    """25 November 2026, or 2026년 11월 25일: the date in the reader's time zone (the academy's for a visitor)."""
+    return format_local_date(moment, "long")
 
 
 def _new_document(certificate: Certificate) -> FPDF:

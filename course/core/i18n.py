@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request, session
 from flask_babel import (
-    format_date,
     format_datetime,
     format_decimal,
     format_number,
@@ -19,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import HiddenField, StringField
 
 from course.core.security import safe_next
+from course.core.timezones import format_local_date, to_user_timezone, zone_label
 from course.extensions import db
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
 from course.models.users import User
@@ -104,9 +104,9 @@ def register_i18n(app: Flask) -> None:
     app.register_blueprint(bp)
     app.before_request(_settle_locale)
     app.jinja_env.globals.update(
-        format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
+        format_date=format_local_date, format_datetime=format_datetime, format_decimal=format_decimal,
         format_number=format_number, format_percent=format_percent, format_time=format_time,
-        language_names=LANGUAGE_NAMES,
+        language_names=LANGUAGE_NAMES, zone_label=zone_label, to_user_timezone=to_user_timezone,
     )
 
 
@@ -117,6 +117,34 @@ def question_in(data: dict, locale: str) -> dict:
         return data
     choices = [choice | words for choice, words in zip(data["choices"], variant["choices"], strict=True)]
     return data | {"prompt": variant["prompt"], "explanation": variant["explanation"], "choices": choices}
+
+
+def content_language() -> str:
+    """The language content is shown in now: the request's interface language; the default one outside requests."""
+    return current_language() if has_request_context() else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def question_words(question: Question, language: str | None) -> tuple[dict, str]:
+    """A question's data in `language` (None: the course's default language), whatever language the request
+    loaded it in, with the language its words are actually in (the default one when it has no such variant).
+
+    An attempt shows its questions this way, in the language it was taken in.
+    """
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    authored = question.authored_data if question.authored_data is not None else question.data
+    if language and language != default and authored.get(language):
+        return question_in(authored, language), language
+    return authored, default
+
+
+def scenario_words(module: Module, language: str | None) -> tuple[dict, str]:
+    """A module's scenario in `language` (None: the course's default), whatever language the request loaded it
+    in, with the language its words are in. A scenario run is shown this way, in the language it started in."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    variant = (module.translations or {}).get(language) if language and language != default else None
+    if variant and variant.get("scenario"):
+        return variant["scenario"], language
+    return (module.authored_scenario if module.authored_scenario is not None else module.scenario), default
 
 
 def _content_locale() -> str | None:
@@ -172,6 +200,7 @@ def _show_module_variant(module: Module, _context) -> None:
                                                 for s in module.sources])
         module.content_lang = locale
     if variant.get("scenario") and module.scenario:
+        module.authored_scenario = module.scenario
         set_committed_value(module, "scenario", variant["scenario"])
         module.scenario_lang = locale
 
@@ -180,5 +209,6 @@ def _show_module_variant(module: Module, _context) -> None:
 def _show_question_variant(question: Question, _context) -> None:
     locale = _content_locale()
     if locale and locale in question.data:
+        question.authored_data = question.data
         set_committed_value(question, "data", question_in(question.data, locale))
         question.content_lang = locale

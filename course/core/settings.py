@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from course.core.audit import record_event
 from course.models import ContentVersion, Setting, User, utcnow
 
-KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days",
+KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days", "time_zone",
         # single sign-on (core/sso.py): whether directory users may also use passwords, link by email, claims
         "sso_passwords_allowed", "sso_link_by_email", "sso_role_claim", "sso_badge_claim")
 PROCEDURE_PREFIX = "procedure."  # the academy's procedures (core/procedures.py), read by the same query

@@ -48,6 +48,7 @@ class Module(Model):
 
     content_lang = "en"  # language of the words shown; the i18n load hook sets "ko" for a variant
     scenario_lang = "en"  # the same for the module's scenario
+    authored_scenario = None  # the scenario as published, kept by the load hook when it shows a variant
 
     __tablename__ = "modules"
     __table_args__ = (UniqueConstraint("version_id", "slug"),)
@@ -114,6 +115,7 @@ class Question(Model):
     """A quiz bank question as published in one content version."""
 
     content_lang = "en"  # language of the words shown; the i18n load hook sets "ko" for a variant
+    authored_data = None  # the data as published, kept by the load hook when it shows a variant in `data`
 
     __tablename__ = "questions"
     __table_args__ = (UniqueConstraint("module_id", "key"),)

@@ -73,6 +73,9 @@ class QuizAttempt(Model):
     score: Mapped[float | None]  # percent, 0-100
     passed: Mapped[bool | None]
     pass_mark: Mapped[int]
+    # The content language the attempt was started in ("en", "ko"): its questions are shown in it for good.
+    # None for attempts from before this was recorded: the course's default language.
+    language: Mapped[str | None] = mapped_column(String(8))
     # Bumped by every change to the attempt (not to its saved answers): the API's `updated_since`.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
@@ -153,6 +156,7 @@ class ScenarioRun(Model):
     points: Mapped[int] = mapped_column(default=0)
     score: Mapped[float | None]  # percent of the best possible points for the decisions made
     passed: Mapped[bool | None]  # once finished: score at or above the module's scenario pass score
+    language: Mapped[str | None] = mapped_column(String(8))  # as for QuizAttempt.language
 
     module: Mapped[Module] = relationship()
 

@@ -42,6 +42,8 @@ class User(UserMixin, Model):
     locked_until: Mapped[datetime | None]
     # The interface language the user chose with the language switch; None follows the browser.
     locale: Mapped[str | None] = mapped_column(String(8))
+    # The IANA time zone the user chose (e.g. "Asia/Seoul"); None uses the academy's default time zone.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated accounts cannot sign in

@@ -12,10 +12,12 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from course.core.exams import ExamStatus, exam_status, pretest_attempt, pretest_offered
+from course.core.timezones import to_user_timezone, zone_label
 from course.models import AttemptPurpose, ContentVersion, Lesson, Question, QuizAttempt, User, utcnow
 from course.quiz.services import QuizUnavailable, add_items, finalize_if_overdue, insert_attempt
 
@@ -31,9 +33,9 @@ def check_can_start_exam(status: ExamStatus) -> None:
         raise QuizUnavailable(_("You have used all %(n)d attempts at the final exam. Your trainer can give you "
                                 "more after talking it through with you.", n=status.settings["max_attempts"]))
     if status.ready_at is not None:
-        raise QuizUnavailable(_("You can take the exam again from %(time)s UTC on %(date)s. Use the time to "
-                                "review the lessons listed below.", time=status.ready_at.strftime("%H:%M"),
-                                date=status.ready_at.strftime("%Y-%m-%d")))
+        raise QuizUnavailable(_("You can take the exam again from %(time)s %(zone)s on %(date)s. Use the time to "
+                                "review the lessons listed below.", time=format_time(status.ready_at, "short"),
+                                zone=zone_label(), date=format_date(to_user_timezone(status.ready_at), "long")))
 
 
 def pools_by_objective(version: ContentVersion, pool: str) -> dict[str, list[Question]]:

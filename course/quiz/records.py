@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from course.core.events import Activity, LearningEvent, record_learning, statements_wanted
+from course.core.i18n import question_words
 from course.models import AttemptPurpose, ContentVersion, QuizAttempt, User, utcnow
 
 
@@ -46,11 +47,11 @@ def report_graded(session, attempt: QuizAttempt) -> None:
                                        question.key),
             key=f"attempt:{attempt.id}:item:{item.position}:answered", at=at, version=version, parent=activity,
             registration=registration, score=round(100 * (item.credit or 0), 1), success=(item.credit or 0) >= 1,
-            completion=item.response is not None, language=question.content_lang))
+            completion=item.response is not None, language=question_words(question, attempt.language)[1]))
     verb = "completed"
     if attempt.is_graded_for_completion:
         verb = "passed" if attempt.passed else "failed"
     record_learning(session, LearningEvent(
         verb, user, activity, key=f"attempt:{attempt.id}:graded", at=at, version=version, registration=registration,
         score=attempt.score, success=attempt.passed, completion=True, duration=at - attempt.started_at,
-        language=attempt.items[0].question.content_lang if attempt.items else None))
+        language=question_words(attempt.items[0].question, attempt.language)[1] if attempt.items else None))

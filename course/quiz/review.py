@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from course.core.i18n import question_words
 from course.core.questions import get_type
 from course.models import AttemptItem, QuizAttempt
 
@@ -17,9 +19,19 @@ class ReviewedItem:
     correct: list[int]
     show_correct: bool
 
+    @cached_property
+    def words(self) -> tuple[dict, str]:
+        return question_words(self.item.question, self.item.attempt.language)
+
     @property
     def data(self) -> dict:
-        return self.item.question.data
+        """The question's words in the attempt's language, as the trainee saw them, whoever reads it now."""
+        return self.words[0]
+
+    @property
+    def lang(self) -> str:
+        """The language of those words, for the page's `lang` attributes."""
+        return self.words[1]
 
     @property
     def is_correct(self) -> bool:

@@ -6,13 +6,16 @@ import random
 import re
 from datetime import datetime, timedelta
 
+from flask_babel import format_time
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from course.core.exams import latest_unlock
+from course.core.i18n import content_language
 from course.core.questions import ResponseError, get_type
+from course.core.timezones import zone_label
 from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Module, Question, QuizAttempt, User, utcnow
 from course.quiz.grading import choice_order, draw_questions, has_passed, score_percent
 from course.quiz.records import report_graded, report_launched
@@ -61,9 +64,9 @@ def check_can_start(settings: dict, count: int, last_submitted: datetime | None,
     if last_submitted is not None and settings.get("cooldown_minutes"):
         ready_at = last_submitted + timedelta(minutes=settings["cooldown_minutes"])
         if now < ready_at:
-            at = ready_at.strftime("%H:%M")
-            raise QuizUnavailable(_("You can start another attempt at %(time)s UTC. "
-                                    "Use the time to review the lessons you missed.", time=at))
+            raise QuizUnavailable(_("You can start another attempt at %(time)s %(zone)s. "
+                                    "Use the time to review the lessons you missed.",
+                                    time=format_time(ready_at, "short"), zone=zone_label()))
 
 
 def start_attempt(session: Session, user: User, module: Module, now: datetime | None = None) -> QuizAttempt:
@@ -97,7 +100,10 @@ def add_items(attempt: QuizAttempt, questions: list, rng: random.Random) -> None
 
 
 def insert_attempt(session: Session, attempt: QuizAttempt, user: User) -> QuizAttempt:
-    """Insert `attempt`; if a racing request inserted one first (double click), return that one."""
+    """Insert `attempt`, in the language its questions are shown in now (kept for good: its pages show them in
+    it whatever language the viewer later reads in); if a racing request inserted one first (double click),
+    return that one."""
+    attempt.language = attempt.language or content_language()
     try:
         with session.begin_nested():
             session.add(attempt)

@@ -9,8 +9,10 @@ from flask_login import current_user, login_required
 
 from course.core.catalogue import find_lesson, load_live_version
 from course.core.completion import announce_certificate, certify_if_complete
+from course.core.i18n import question_words
 from course.core.progress import course_progress
 from course.core.questions import ResponseError, get_type
+from course.core.timezones import zone_label
 from course.database import writes_on_get
 from course.extensions import db
 from course.models import QuizAttempt, utcnow
@@ -92,8 +94,8 @@ def per_page(attempt: QuizAttempt) -> int:
 def closed_attempt(attempt: QuizAttempt, posted: bool = False):
     """The response for an attempt that can no longer be answered (time ran out, or submitted), or None."""
     if finalize_if_overdue(db.session, attempt):
-        flash(_("Time ran out at %(time)s UTC. Your attempt was graded on the answers saved by then.",
-                time=format_time(attempt.deadline_at, "short")), "warning")
+        flash(_("Time ran out at %(time)s %(zone)s. Your attempt was graded on the answers saved by then.",
+                time=format_time(attempt.deadline_at, "short"), zone=zone_label()), "warning")
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
     if attempt.is_submitted and posted:
         return result_page(attempt, notice=_("This attempt was already submitted; nothing was changed."), status=409)
@@ -106,9 +108,12 @@ def attempt_page(attempt: QuizAttempt, page: int, problems: dict | None = None):
     """One page of questions, with any problems in what was just sent (422): a question with a problem shows
     what was sent, not what was saved before, so the trainee fixes their answer rather than redoing it."""
     answered = sum(1 for item in attempt.items if item.response)
+    items = page_items(attempt, page, per_page(attempt))
+    # In the language the attempt was started in, even if the trainee has switched language since.
+    words = {item.position: question_words(item.question, attempt.language) for item in items}
     return render_template("quiz/attempt.html", attempt=attempt, form=AttemptForm(), problems=problems or {},
-                           sent=request.form if problems else {},
-                           items=page_items(attempt, page, per_page(attempt)), page=page,
+                           sent=request.form if problems else {}, words=words,
+                           items=items, page=page,
                            pages=page_count(attempt, per_page(attempt)), answered=answered, now=utcnow(),
                            field_name=field_name, get_type=get_type), 422 if problems else 200
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from course.core.mail import send_one, smtp_connection
 from course.core.password_links import reissue_set_links
 from course.core.settings import academy_name
+from course.core.timezones import academy_time_zone
 from course.models import (
     UNUSABLE_PASSWORD,
     Certificate,
@@ -111,7 +112,7 @@ def _compose(session: Session, ids: list[int], report: RunReport) -> list[tuple[
     marked skipped."""
     rows = session.execute(select(Notice, User).join(User, User.id == Notice.user_id)
                            .where(Notice.id.in_(ids)).order_by(Notice.id)).all()
-    batch = Batch(academy=academy_name(session))
+    batch = Batch(academy=academy_name(session), time_zone=academy_time_zone(session))
     cohort_ids = {n.cohort_id for n, _u in rows if n.cohort_id is not None}
     batch.cohorts = {c.id: c for c in session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))}
     certificate_ids = {int(n.subject) for n, _u in rows

@@ -11,6 +11,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from course.core.mail import compose
+from course.core.timezones import force_time_zone, is_time_zone, to_user_timezone
 from course.models import Certificate, Cohort, Notice, NoticeKind, User
 
 
@@ -22,6 +23,7 @@ class Batch:
     cohorts: dict[int, Cohort] = field(default_factory=dict)
     certificates: dict[int, Certificate] = field(default_factory=dict)
     tokens: dict[int, str] = field(default_factory=dict)  # user id -> new set-password token
+    time_zone: str = "UTC"  # the academy's default zone, for recipients who have not chosen theirs
 
 
 @dataclass
@@ -39,9 +41,10 @@ class MissingSubject(LookupError):
 
 
 def notice_message(notice: Notice, user: User, batch: Batch) -> EmailMessage:
-    """The email for `notice`, in `user`'s language. Raises MissingSubject if there is nothing to say."""
+    """The email for `notice`, in `user`'s language and time zone. Raises MissingSubject if there is nothing to say."""
     language = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(language):
+    zone = user.time_zone if is_time_zone(user.time_zone) else batch.time_zone
+    with force_locale(language), force_time_zone(zone):  # any time shown is in the recipient's zone
         content = WRITERS[notice.kind](notice, user, batch)
         values = {"content": content, "name": user.name, "academy": batch.academy, "lang": language}
         text = render_template("mail/notice.txt", **values)
@@ -119,7 +122,7 @@ def _certificate_issued(notice: Notice, user: User, batch: Batch) -> Content:
 
 def _renewal_due(notice: Notice, user: User, batch: Batch) -> Content:
     certificate = _certificate(notice, batch)
-    expiry = (_("It expires on %(date)s.", date=format_date(certificate.expires_at.date(), "long"))
+    expiry = (_("It expires on %(date)s.", date=format_date(to_user_timezone(certificate.expires_at), "long"))
               if certificate.expires_at else "")
     return Content(_("%(academy)s: time to renew your certificate", academy=batch.academy), [
         " ".join(filter(None, [_("It is time to renew your certificate %(serial)s.", serial=certificate.serial),

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from course.core.events import Activity, LearningEvent, module_activity, record_learning, statements_wanted
+from course.core.i18n import scenario_words
 from course.core.questions import ResponseError, get_type
 from course.models import Module, ScenarioRun, User, utcnow
 
@@ -77,6 +78,7 @@ def start_run(session: Session, user: User, module: Module, now: datetime | None
         ScenarioRun.user_id == user.id, ScenarioRun.module_slug == module.slug))
     run = ScenarioRun(user_id=user.id, module_id=module.id, module_slug=module.slug, number=count + 1,
                       started_at=now or utcnow(), current_step=module.scenario["start"], path=[], flags=[],
+                      language=module.scenario_lang,  # the language its situations were shown in at the start
                       choice_orders=draw_choice_orders(module.scenario, rng or random.SystemRandom()))
     try:
         with session.begin_nested():
@@ -106,12 +108,22 @@ def choice_order(run: ScenarioRun, step: dict) -> list[int]:
     return (run.choice_orders or {}).get(step["id"]) or list(range(len(step["choices"])))
 
 
+def run_scenario(run: ScenarioRun) -> dict:
+    """The run's scenario in the language the run started in (older runs: the course's default language)."""
+    return scenario_words(run.module, run.language)[0]
+
+
+def run_language(run: ScenarioRun) -> str:
+    """The language of `run_scenario`'s words, for the pages' `lang` attributes."""
+    return scenario_words(run.module, run.language)[1]
+
+
 def decide(session: Session, run: ScenarioRun, step_id: str, value: str, now: datetime | None = None) -> bool:
     """Record the choice shown at position `value` of `step_id`. False if the step was already decided.
 
     Raises ResponseError for a choice that is not offered at this step.
     """
-    scenario = run.module.scenario
+    scenario = run_scenario(run)
     if run.is_finished or step_id != run.current_step:
         return False
     step = find_step(scenario, step_id)
@@ -150,7 +162,7 @@ class DecisionReview:
 
 def review_path(run: ScenarioRun) -> list[DecisionReview]:
     """The decisions made, in order, each with the situation as the trainee saw it."""
-    scenario, flags, reviews = run.module.scenario, set(), []
+    scenario, flags, reviews = run_scenario(run), set(), []
     for entry in run.path:
         step = find_step(scenario, entry["step"])
         choice = step["choices"][entry["choice"]]
@@ -171,7 +183,7 @@ class StepPage:
 
 def step_page(run: ScenarioRun) -> StepPage:
     """The current decision of an unfinished run, as the trainee sees it."""
-    step = find_step(run.module.scenario, run.current_step)
+    step = find_step(run_scenario(run), run.current_step)
     last = review_path(run)[-1] if run.path else None
     return StepPage(step, text_for(step["situation"], run.flags),
                     [step["choices"][i] for i in choice_order(run, step)], last)
@@ -190,7 +202,7 @@ class Debrief:
 
 def debrief_for(run: ScenarioRun) -> Debrief:
     """The debrief of a finished run."""
-    scenario = run.module.scenario
+    scenario = run_scenario(run)
     ending = find_ending(scenario, run.ending)
     return Debrief(ending["title"], text_for(ending["outcome"], run.flags), text_for(scenario["debrief"], run.flags),
                    review_path(run), pass_score(run.module))

@@ -12,7 +12,16 @@ from course.core.questions import ResponseError
 from course.extensions import db
 from course.models import ScenarioRun
 from course.scenarios.forms import ScenarioForm
-from course.scenarios.services import debrief_for, decide, pass_score, scenario_runs, start_run, step_page
+from course.scenarios.services import (
+    debrief_for,
+    decide,
+    pass_score,
+    run_language,
+    run_scenario,
+    scenario_runs,
+    start_run,
+    step_page,
+)
 
 bp = Blueprint("scenarios", __name__)
 
@@ -57,7 +66,7 @@ def start(slug: str):
 @login_required
 def play(run_id: int):
     run = own_run(run_id)
-    scenario = run.module.scenario
+    scenario, lang = run_scenario(run), run_language(run)  # as the run started, whatever the reader's language
     error = None
     if request.method == "POST":
         if not ScenarioForm().validate_on_submit():
@@ -74,9 +83,10 @@ def play(run_id: int):
             return redirect(url_for("scenarios.play", run_id=run.id))
     if run.is_finished:
         return render_template("scenarios/debrief.html", run=run, module=run.module, scenario=scenario,
-                               debrief=debrief_for(run))
+                               scenario_lang=lang, debrief=debrief_for(run))
     return render_template("scenarios/step.html", run=run, module=run.module, scenario=scenario,
-                           page=step_page(run), error=error, form=ScenarioForm()), 422 if error else 200
+                           scenario_lang=lang, page=step_page(run), error=error,
+                           form=ScenarioForm()), 422 if error else 200
 
 
 def after_finishing(run: ScenarioRun):

@@ -18,15 +18,18 @@ class ItemReport:
     """A question with its statistics, as the item analysis page shows it."""
 
     key: str
-    question: dict
+    question: dict  # in the reader's language when the question has it (whatever languages it was answered in)
     stats: ItemStatistics
+    lang: str = "en"  # the language of `question`'s words
 
 
 def item_analysis(session: Session, module: Module, cohort: Cohort | None,
                   first_attempts_only: bool = False) -> tuple[QuizStatistics, list[ItemReport]]:
     """Statistics for every question of `module`'s bank that was answered (two queries).
 
-    Questions are matched by their stable id across content versions; their text comes from `module`.
+    Questions are matched by their stable id across content versions and languages (an attempt taken in Korean
+    and one taken in English count towards the same question); their text comes from `module`, as loaded for
+    the reader.
     """
     filters = [QuizAttempt.module_slug == module.slug, QuizAttempt.status == AttemptStatus.SUBMITTED,
                QuizAttempt.purpose == AttemptPurpose.QUIZ]
@@ -52,8 +55,11 @@ def item_analysis(session: Session, module: Module, cohort: Cohort | None,
         slots.setdefault(attempt_id, []).append(credit or 0.0)
     statistics = analyse(responses, slots)
     by_number = {index: key for key, index in number.items()}
-    questions = {q.key: q.data for q in module.questions}
-    reports = [ItemReport(by_number[n], questions.get(by_number[n], {"prompt": by_number[n], "choices": []}), stats)
-               for n, stats in sorted(statistics.items.items())]
+    questions = {q.key: q for q in module.questions}
+    reports = []
+    for n, stats in sorted(statistics.items.items()):
+        question = questions.get(by_number[n])
+        reports.append(ItemReport(by_number[n], question.data, stats, question.content_lang) if question else
+                       ItemReport(by_number[n], {"prompt": by_number[n], "choices": []}, stats))
     return statistics, reports
 

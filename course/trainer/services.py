@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime, time
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from course.core.access import visible_cohorts
 from course.core.accounts import find_user_by_email
 from course.core.audit import record_event
 from course.core.cohorts import membership_changed
 from course.models import (
+    AttemptItem,
     Cohort,
     CohortInvitation,
     CohortMember,
@@ -155,6 +156,13 @@ def find_member(session: Session, cohort: Cohort, user_id: int) -> CohortMember 
     """The membership of user `user_id` in `cohort`, if they are a member."""
     return session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
                                                      CohortMember.user_id == user_id))
+
+
+def trainee_attempt(session: Session, user_id: int, attempt_id: int) -> QuizAttempt | None:
+    """One of the trainee's attempts with its items and their questions (three queries), or None if not theirs."""
+    return session.scalar(
+        select(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id)
+        .options(selectinload(QuizAttempt.items).selectinload(AttemptItem.question)))
 
 
 def trainee_activity(session: Session, user: User) -> tuple[list[QuizAttempt], list[ScenarioRun]]:

@@ -14,9 +14,11 @@ from course.core.catalogue import load_live_version
 from course.core.cohorts import remove_member
 from course.core.exams import exam_status, renewal_opened_at, unlock_exam, unlocks_of
 from course.core.forms import ConfirmForm, IdentityForm
+from course.core.i18n import LANGUAGE_NAMES, question_words
 from course.core.memberships import effective_due_on
 from course.core.password_links import issue_password_link
 from course.core.progress import course_progress
+from course.core.questions import get_type
 from course.core.records import certificate_history, objective_mastery
 from course.core.roles import staff_required
 from course.database import writes_on_get
@@ -24,7 +26,7 @@ from course.extensions import db
 from course.models import Role
 from course.trainer.forms import DueDateForm, ExamUnlockForm, ExemptionForm, QuizUnlockForm
 from course.trainer.interventions import locked_quizzes, member_exemptions
-from course.trainer.services import find_member, trainee_activity
+from course.trainer.services import find_member, trainee_activity, trainee_attempt
 
 bp = Blueprint("trainees", __name__)
 
@@ -39,6 +41,21 @@ def record(cohort_id: int, user_id: int):
     version = load_live_version(db.session) or abort(503)
     record_event(db.session, current_user, "trainee.record_viewed", "user", user.id, cohort_id=cohort.id)
     return trainee_page(cohort, member, version)
+
+
+@bp.get("/trainer/cohorts/<int:cohort_id>/trainees/<int:user_id>/attempts/<int:attempt_id>")
+@writes_on_get  # the viewing is audited, like the trainee's record
+@staff_required
+def attempt(cohort_id: int, user_id: int, attempt_id: int):
+    """One of a trainee's attempts question by question, in the language the trainee took it in (three queries)."""
+    cohort = cohort_for(db.session, current_user, cohort_id)
+    member = find_member(db.session, cohort, user_id) or abort(404)
+    attempt = trainee_attempt(db.session, member.user_id, attempt_id) or abort(404)
+    items = [(item, *question_words(item.question, attempt.language),
+              get_type(item.question.type).correct_indexes(item.question.data)) for item in attempt.items]
+    record_event(db.session, current_user, "trainee.attempt_viewed", "quiz_attempt", attempt.id, cohort_id=cohort.id)
+    return render_template("trainer/attempt.html", cohort=cohort, trainee=member.user, attempt=attempt, items=items,
+                           language_names=LANGUAGE_NAMES)
 
 
 def trainee_page(cohort, member, version, status: int = 200, **forms):

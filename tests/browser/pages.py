@@ -10,7 +10,18 @@ from sqlalchemy import select, update
 
 from course.certificates.serials import new_serial
 from course.extensions import db
-from course.models import Certificate, MessageKind, MessageStatus, Module, OutboxMessage, Role, WebhookEndpoint
+from course.models import (
+    Certificate,
+    MessageKind,
+    MessageStatus,
+    Module,
+    OutboxMessage,
+    QuizAttempt,
+    Role,
+    User,
+    WebhookEndpoint,
+    utcnow,
+)
 from course.outbox.queue import enqueue
 from course.outbox.webhooks import new_secret
 from tests.conftest import attempt_answers, post_form, signed_in
@@ -77,6 +88,10 @@ def seed_site(server) -> Site:
               form_url=late_record)
     with app.app_context():  # real courses have long module titles: menus and headings must still fit a phone
         db.session.execute(update(Module).where(Module.slug == "practice").values(title=LONG_TITLE))
+        # The trainee reads times in Seoul's zone, and the open attempt has a time limit (its timer shows).
+        db.session.execute(update(User).where(User.id == trainee.id).values(time_zone="Asia/Seoul"))
+        db.session.execute(update(QuizAttempt).where(QuizAttempt.id == in_progress)
+                           .values(deadline_at=utcnow() + timedelta(hours=20)))
         db.session.commit()
     seed_outbox(app)
     learner = [
@@ -85,7 +100,8 @@ def seed_site(server) -> Site:
         ("quiz-attempt", f"/attempts/{in_progress}"), ("quiz-result-failed", f"/attempts/{failed}/result"),
         ("scenario-intro", "/modules/practice/scenario"), ("scenario-step", f"/scenario-runs/{step}"),
         ("scenario-debrief", f"/scenario-runs/{debrief}"), ("review", "/review"), ("glossary", "/glossary"),
-        ("certificates", "/certificates"), ("certificate", f"/certificates/{serial}"),
+        ("certificates", "/certificates"), ("certificate", f"/certificates/{serial}"), ("account", "/account"),
+        ("account-errors", "/account#submit"),
     ]
     site = Site({Role.TRAINEE: trainee, Role.TRAINER: trainer, Role.ADMIN: admin})
     site.pages["visitor"] = [
@@ -99,6 +115,7 @@ def seed_site(server) -> Site:
         ("cohort-matrix", f"/trainer/cohorts/{cohort}"),
         ("cohort-overdue", f"/trainer/cohorts/{cohort}?filter=overdue"),
         ("trainee-record", f"/trainer/cohorts/{cohort}/trainees/{trainee.id}"),
+        ("trainee-attempt", f"/trainer/cohorts/{cohort}/trainees/{trainee.id}/attempts/{failed}"),
         ("trainee-record-interventions", late_record), ("trainee-record-errors", f"{late_record}#submit"),
         ("item-analysis", f"/trainer/cohorts/{cohort}/items"), ("import", f"/trainer/cohorts/{cohort}/import"),
         ("invite", f"/trainer/cohorts/{cohort}/invite"), ("cohort-edit", f"/trainer/cohorts/{cohort}/edit"),
