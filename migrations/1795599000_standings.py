@@ -46,11 +46,31 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('user_id', 'module_slug'),
     )
-    op.create_index('ix_module_standings_slug_status', 'module_standings', ['module_slug', 'status'])
+    op.create_table(
+        'cohort_totals',
+        sa.Column('cohort_id', sa.Integer(), nullable=False),
+        sa.Column('content_hash', sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('cohort_id'),
+    )
+    op.create_table(
+        'cohort_module_totals',
+        sa.Column('cohort_id', sa.Integer(), nullable=False),
+        sa.Column('module_slug', sa.String(length=80), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('band', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('trainees', sa.Integer(), nullable=False),
+        sa.Column('score_sum', sa.Double(), nullable=False),
+        sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('cohort_id', 'module_slug', 'status', 'band'),
+    )
+    op.create_index('ix_module_standings_cover', 'module_standings', ['user_id', 'module_slug', 'status', 'best_score'])
 
 
 def downgrade() -> None:
     """Drop the summaries (they are rebuilt from the records on the way back up)."""
-    op.drop_index('ix_module_standings_slug_status', table_name='module_standings')
+    op.drop_index('ix_module_standings_cover', table_name='module_standings')
+    op.drop_table('cohort_module_totals')
+    op.drop_table('cohort_totals')
     op.drop_table('module_standings')
     op.drop_table('trainee_standings')

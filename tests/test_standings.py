@@ -262,3 +262,56 @@ def test_rebuild_command_and_function_agree(app, make_user, runner):
         expected = python_view(cohort_id)
         assert page.count("completed") == sum("completed" in row.flags for row in expected.rows)
         assert rebuild(db.session, version, [], only_stale=True) == 0
+
+
+def totals_agree(app, cohort_id):
+    """The page's module totals (kept change by change) equal those worked out afresh from every trainee."""
+    with app.app_context():
+        expected = python_view(cohort_id)
+        cohort, version = db.session.get(Cohort, cohort_id), load_live_version(db.session)
+        page = cohort_page(db.session, cohort, version, page_size=1000)
+        db.session.commit()
+        for index, _module in enumerate(version.modules):
+            statuses = [row.modules[index].status for row in expected.rows]
+            scores = [row.modules[index].quiz.best_score for row in expected.rows
+                      if row.modules[index].quiz.best_score is not None]
+            totals = page.totals[index]
+            assert (totals.completed, totals.in_progress, totals.not_started) == (
+                statuses.count("completed"), statuses.count("in_progress"), statuses.count("not_started"))
+            assert totals.average_best == (round(sum(scores) / len(scores), 1) if scores else None)
+            assert page.bands[index] == score_bands(scores)[1]
+        return page
+
+
+def test_kept_totals_follow_progress_and_membership_changes(app, make_user, make_cohort):
+    from course.core.cohorts import remove_member
+    from course.models import CohortTotals
+    from tests.conftest import attempt_answers
+
+    trainer = make_user(Role.TRAINER)
+    learner, struggler, leaver, joiner = (make_user(Role.TRAINEE) for _ in range(4))
+    cohort = make_cohort(trainer, [learner, struggler, leaver])
+    totals_agree(app, cohort.id)
+    with app.app_context():
+        assert db.session.get(CohortTotals, cohort.id) is not None  # kept from now on
+
+    complete_module(signed_in(app, learner), app, "basics", ["first", "second"])
+    client = signed_in(app, struggler)
+    response = post_form(client, "/modules/practice/quiz/start", form_url="/modules/practice/quiz")
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+    post_form(client, f"/attempts/{attempt_id}", {**attempt_answers(app, attempt_id, correct=False),
+                                                  "action": "submit"}, form_url="/modules/practice/quiz")
+    with app.app_context():
+        assert db.session.get(CohortTotals, cohort.id) is not None  # changed in place, not dropped
+    page = totals_agree(app, cohort.id)
+    assert page.totals[0].completed == 1
+    assert page.bands[1] != [0, 0, 0, 0, 0]
+
+    with app.app_context():
+        remove_member(db.session, None, db.session.get(Cohort, cohort.id), learner.id)
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=joiner.id))
+        db.session.commit()
+        assert db.session.get(CohortTotals, cohort.id) is None  # membership changed: worked out again
+    page = totals_agree(app, cohort.id)
+    assert page.totals[0].completed == 0
+    assert page.size == 3

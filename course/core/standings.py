@@ -19,6 +19,7 @@ How they stay true:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -28,12 +29,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from course.core.catalogue import load_live_version
+from course.core.cohort_totals import FORGET, apply_changes, forget
 from course.core.progress import CourseProgress, ModuleProgress
 from course.core.records import QuizRecord, ScenarioRecord, lesson_tallies, quiz_record_rows, scenario_record_rows
 from course.models import (
     AttemptPurpose,
     Certificate,
     CertificateStatus,
+    CohortMember,
     ContentVersion,
     LessonProgress,
     ModuleStanding,
@@ -56,6 +59,11 @@ def touch(session: Session, user_id: int) -> None:
     session.info.setdefault(TOUCHED, set()).add(user_id)
 
 
+def members_changed(session: Session, cohort_id: int) -> None:
+    """Mark a cohort whose members were added or removed outside the ORM: its kept totals are dropped at commit."""
+    session.info.setdefault(FORGET, set()).add(cohort_id)
+
+
 def register_standings(session_factory) -> None:
     """Keep standings current for every session `session_factory` makes (called once by `create_app`)."""
     event.listen(session_factory, "after_flush", _after_flush)
@@ -68,6 +76,8 @@ def _after_flush(session: Session, _context) -> None:
     for instance in (*session.new, *session.deleted):
         if isinstance(instance, TRACKED):
             touched.add(instance.user_id)
+        elif isinstance(instance, CohortMember):
+            session.info.setdefault(FORGET, set()).add(instance.cohort_id)
     for instance in session.dirty:
         if isinstance(instance, TRACKED) and session.is_modified(instance):
             touched.add(instance.user_id)
@@ -77,6 +87,7 @@ def _before_commit(session: Session) -> None:
     if not has_app_context():
         return
     session.flush()  # the commit would flush anyway; changes still pending mark their trainees now
+    forget(session, session.info.pop(FORGET, ()))
     touched = session.info.pop(TOUCHED, None)
     if not touched:
         return
@@ -88,6 +99,7 @@ def _before_commit(session: Session) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(TOUCHED, None)
+    session.info.pop(FORGET, None)
 
 
 def _insert(session: Session):
@@ -144,9 +156,18 @@ def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], on
                    "best_score": m.quiz.best_score} for m in course.modules]
     table = TraineeStanding.__table__
     session.execute(update(table).where(table.c.user_id == bindparam("key")), rows)
+    old: dict[int, list] = defaultdict(list)
+    for user_id, slug, status, score in session.execute(
+            select(ModuleStanding.user_id, ModuleStanding.module_slug, ModuleStanding.status, ModuleStanding.best_score)
+            .where(ModuleStanding.user_id.in_(ids))):
+        old[user_id].append((slug, status, score))
     session.execute(delete(ModuleStanding.__table__).where(ModuleStanding.__table__.c.user_id.in_(ids)))
     if cells:
         session.execute(_insert(session)(ModuleStanding.__table__), cells)
+    new: dict[int, list] = defaultdict(list)
+    for cell in cells:
+        new[cell["user_id"]].append((cell["module_slug"], cell["status"], cell["best_score"]))
+    apply_changes(session, version, old, new)  # the cohorts' kept totals follow, in this transaction
     return len(ids)
 
 

@@ -43,9 +43,40 @@ class ModuleStanding(Model):
     """One trainee's status and best quiz score in one module of the live course."""
 
     __tablename__ = "module_standings"
-    __table_args__ = (Index("ix_module_standings_slug_status", "module_slug", "status"),)
+    # Covers the cohort page's GROUP BY: every column it reads, looked up by the member's id.
+    __table_args__ = (Index("ix_module_standings_cover", "user_id", "module_slug", "status", "best_score"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     module_slug: Mapped[str] = mapped_column(String(80), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))  # core.progress: not_started, in_progress, completed
     best_score: Mapped[float | None]
+
+
+class CohortTotals(Model):
+    """That a cohort's module totals are kept (`cohort_module_totals`), and for which content version.
+
+    No row (or another version's hash): the totals are worked out afresh from the members' module standings on the
+    next cohort page, then kept up to date change by change (core/cohort_totals.py).
+    """
+
+    __tablename__ = "cohort_totals"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class CohortModuleTotal(Model):
+    """How many of a cohort's trainees stand at one status and score band in one module, and their scores' sum.
+
+    `band` is the best quiz score's band (0 for 0-19% … 4 for 80-100%), or -1 for no score yet. Trainees who have
+    not started a module have no row: the page counts them as the cohort's size less the others.
+    """
+
+    __tablename__ = "cohort_module_totals"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    module_slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    band: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    trainees: Mapped[int]
+    score_sum: Mapped[float]

@@ -6,26 +6,32 @@ with the cohort's memberships, so the work of a request does not grow with the t
 - one query counts the cohort and every filter (the summary and the filter menu);
 - one query picks the page's trainees (filter, search, sort, LIMIT/OFFSET); their matrix rows are then built
   from their records alone (`progress.cohort_progress` for those ids);
-- module totals, score bands and completion over time are GROUP BY aggregates.
+- module totals and score bands come from the cohort's kept totals (core/cohort_totals.py), completion over time
+  from a GROUP BY over the members' first certificate dates.
 
 The filter rules are those of `progress.flags_for` (tests compare the two on the same cohort).
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import has_request_context
 from sqlalchemy import Select, and_, case, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
+from course.core.cohort_totals import BAND_WIDTH, NO_SCORE, materialize, read_totals
 from course.core.memberships import EFFECTIVE_DUE_ON
 from course.core.progress import COMPLETED, IN_PROGRESS
 from course.core.search import text_match
-from course.core.standings import refresh_stale
+from course.core.standings import refresh_stale, stale_user_ids
+from course.database import write_first
 from course.models import (
     Cohort,
     CohortMember,
+    CohortTotals,
     ContentVersion,
     MemberExemption,
     ModuleStanding,
@@ -34,8 +40,6 @@ from course.models import (
     utcnow,
 )
 from course.trainer.progress import DUE_SOON_DAYS, ModuleTotals, TraineeRow, cohort_progress
-
-BAND_WIDTH = 20  # score bands of the charts: 0-19%, 20-39%, … 80-100% (reports.charts.score_bands)
 
 
 @dataclass
@@ -121,7 +125,7 @@ def cohort_page(session: Session, cohort: Cohort, version: ContentVersion, flag:
                 search: str = "", page: int = 1, page_size: int = 50, now: datetime | None = None) -> CohortPage:
     """The cohort page's figures and one page of rows; brings stale standings up to date first (a write)."""
     now = now or utcnow()
-    refresh_stale(session, version, members_of(cohort))
+    bring_up_to_date(session, cohort, version)
     flags = flag_clauses(version, now)
     filters = ("overdue", "due_soon", "not_started", "failed", "renewal_due", "completed")
     totals = session.execute(_members(select(
@@ -149,39 +153,46 @@ def cohort_page(session: Session, cohort: Cohort, version: ContentVersion, flag:
     return result
 
 
+def bring_up_to_date(session: Session, cohort: Cohort, version: ContentVersion) -> bool:
+    """Rebuild the members' missing or stale standings and work out the cohort's totals if they are not kept.
+
+    Reads first (two queries) and writes only when needed; inside a request the writing happens in a transaction
+    of its own that starts as a writer (database.write_first), so the page's usual views never take the write lock.
+    True if it wrote.
+    """
+    members = members_of(cohort)
+    stale = stale_user_ids(session, version, members)
+    kept = session.scalar(select(CohortTotals.content_hash).where(CohortTotals.cohort_id == cohort.id))
+    if not stale and kept == version.content_hash:
+        return False
+    with write_first(session) if has_request_context() else nullcontext():
+        refresh_stale(session, version, members_of(cohort))
+        materialize(session, cohort, version)
+    return True
+
+
 def module_totals(session: Session, cohort: Cohort, version: ContentVersion,
                   size: int) -> tuple[list[ModuleTotals], list[list[int]]]:
-    """Per module: trainees completed / in progress / not started, the average best score (one query), and
-    trainees per score band (one query)."""
-    members = members_of(cohort)
-    in_cohort = ModuleStanding.user_id.in_(select(members.c.user_id))
+    """Per module: trainees completed / in progress / not started, the average best score and trainees per score
+    band, from the cohort's kept totals (core.cohort_totals: one query of at most modules × 2 × 6 rows)."""
     by_slug = {module.slug: ModuleTotals() for module in version.modules}
-    sums: dict[str, list[float]] = {slug: [0.0, 0] for slug in by_slug}
-    for slug, status, count, score_sum, scored in session.execute(
-            select(ModuleStanding.module_slug, ModuleStanding.status, func.count(),
-                   func.sum(ModuleStanding.best_score), func.count(ModuleStanding.best_score))
-            .where(in_cohort).group_by(ModuleStanding.module_slug, ModuleStanding.status)):
+    sums = {slug: [0.0, 0] for slug in by_slug}
+    bands = {slug: [0] * len(range(0, 100, BAND_WIDTH)) for slug in by_slug}
+    for slug, status, band, count, score_sum in read_totals(session, cohort):
         if slug not in by_slug:
             continue
         if status == COMPLETED:
-            by_slug[slug].completed = count
+            by_slug[slug].completed += count
         elif status == IN_PROGRESS:
-            by_slug[slug].in_progress = count
-        sums[slug][0] += score_sum or 0.0
-        sums[slug][1] += scored
+            by_slug[slug].in_progress += count
+        if band != NO_SCORE:
+            sums[slug][0] += score_sum
+            sums[slug][1] += count
+            bands[slug][band] += count
     for slug, totals in by_slug.items():
         totals.not_started = size - totals.completed - totals.in_progress
         total, scored = sums[slug]
         totals.average_best = round(total / scored, 1) if scored else None
-    starts = list(range(0, 100, BAND_WIDTH))
-    band = case(*((ModuleStanding.best_score >= start, index) for index, start in reversed(list(enumerate(starts)))
-                  if start > 0), else_=0)
-    bands = {slug: [0] * len(starts) for slug in by_slug}
-    for slug, index, count in session.execute(
-            select(ModuleStanding.module_slug, band, func.count())
-            .where(in_cohort, ModuleStanding.best_score.is_not(None)).group_by(ModuleStanding.module_slug, band)):
-        if slug in bands:
-            bands[slug][index] = count
     return list(by_slug.values()), [bands[module.slug] for module in version.modules]
 
 

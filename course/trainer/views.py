@@ -27,7 +27,6 @@ from course.core.roles import staff_required
 from course.core.roster import RosterInvalid, import_roster, parse_roster, record_invitations
 from course.core.search import MAX_SEARCH
 from course.core.settings import academy_name
-from course.database import writes_on_get
 from course.extensions import db
 from course.reports.charts import band_labels, bar_chart, data_table, line_chart
 from course.trainer.cohort_sql import BAND_WIDTH, cohort_page
@@ -82,7 +81,6 @@ def edit_cohort(cohort_id: int):
 
 
 @bp.get("/trainer/cohorts/<int:cohort_id>")
-@writes_on_get  # brings the members' stale standings up to date first (core.standings)
 @staff_required
 def cohort(cohort_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)
