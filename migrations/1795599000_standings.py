@@ -1,7 +1,7 @@
 """standings: each trainee's place in the live course, summarised for the cohort pages
 
 Revision ID: 1795599000
-Revises: 1795596000
+Revises: 1795598000
 Create Date: 2026-11-30 16:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '1795599000'
-down_revision: Union[str, Sequence[str], None] = '1795596000'
+down_revision: Union[str, Sequence[str], None] = '1795598000'
 branch_labels: Union[str, Sequence[str], None] = ()
 depends_on: Union[str, Sequence[str], None] = None
 
