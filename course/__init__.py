@@ -32,6 +32,7 @@ from course.core.i18n import current_language, register_i18n, select_locale
 from course.core.procedures import render_content, render_plain, render_slot
 from course.core.security import init_security
 from course.core.settings import academy_name
+from course.core.standings import register_standings
 from course.core.timezones import select_time_zone
 from course.database import compare_server_default, configure_engine, render_migration_item
 from course.extensions import alembic, babel, csrf, db, limiter, login_manager
@@ -112,6 +113,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+        register_standings(db.sessionmaker)
     alembic.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

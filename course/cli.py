@@ -22,6 +22,7 @@ from course.content.publish import ContentInvalid, sync_content
 from course.core.accounts import AccountError, create_user, find_user_by_email, name_problem, normalise_email
 from course.core.catalogue import load_live_version
 from course.core.passwords import password_problem
+from course.core.standings import rebuild
 from course.demo import seed_demo_cohort
 from course.extensions import alembic, db
 from course.lti.cli import lti_cli
@@ -168,6 +169,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(standings_cli)
 
 
 @click.command("demo")
@@ -192,3 +194,21 @@ def demo(trainees: int, trainer_email: str, seed: int | None) -> None:
     cohort = seed_demo_cohort(db.session, version, trainer, trainees, rng)
     db.session.commit()
     click.echo(f"Created '{cohort.name}' (id {cohort.id}) for {trainer.email}: /trainer/cohorts/{cohort.id}")
+
+
+standings_cli = AppGroup("standings", help="The summaries the cohort pages read (docs/performance.md).")
+
+
+@standings_cli.command("rebuild")
+@with_appcontext
+def rebuild_standings() -> None:
+    """Work out every trainee's standing in the live course again from their records (safe at any time)."""
+    version = load_live_version(db.session)
+    if version is None:
+        raise click.ClickException("Publish the course first: flask --app app content sync")
+    ids = list(db.session.scalars(select(User.id).where(User.role == Role.TRAINEE.value).order_by(User.id)))
+    written = 0
+    for start in range(0, len(ids), 2000):  # a transaction per batch: other writers are not held up for long
+        written += rebuild(db.session, version, ids[start:start + 2000])
+        db.session.commit()
+    click.echo(f"Rebuilt the standings of {written:,} trainees against content version {version.content_hash[:12]}.")

@@ -20,6 +20,7 @@ WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 View = TypeVar("View", bound=Callable)
 log = logging.getLogger(__name__)
 _writer_wanted: ContextVar[bool] = ContextVar("dignity_writer_wanted", default=False)
+_writing_first: ContextVar[bool] = ContextVar("dignity_writing_first", default=False)
 
 
 class UndeclaredWrite(RuntimeError):
@@ -90,12 +91,33 @@ def writer_transaction(session):
     yield
 
 
+@contextmanager
+def write_first(session):
+    """Inside a GET request that mostly reads: end what was read, run the block in a transaction of its own that
+    starts as a writer, commit it, and go on reading in a new transaction.
+
+    For upkeep a page needs only now and then (a cohort page bringing stale summaries up to date): its other views
+    read in a plain transaction and never take the write lock.
+    """
+    session.commit()
+    token = _writing_first.set(True)
+    try:
+        with writer_transaction(session):
+            yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _writing_first.reset(token)
+
+
 def _check_declared_write(_conn, _cursor, statement: str, _parameters, _context, _executemany) -> None:
     """Catch a GET view that writes without `writes_on_get`: on SQLite it would fail under load.
 
     Raises while testing, so the suite finds every such view on either database; in production it logs.
     """
-    if (has_request_context() and request.method in SAFE_METHODS
+    if (has_request_context() and request.method in SAFE_METHODS and not _writing_first.get()
             and statement.lstrip()[:7].upper().startswith(WRITE_STATEMENTS) and not request_may_write()):
         message = f"GET view {request.endpoint} writes to the database; declare it with @writes_on_get"
         if current_app.testing:

@@ -20,6 +20,7 @@ from course.core.audit import record_event
 from course.core.progress import CourseProgress
 from course.core.records import latest_certificate
 from course.core.settings import CertificateTerms, certificate_terms
+from course.core.standings import touch
 from course.models import (
     AttemptPurpose,
     AttemptStatus,
@@ -196,6 +197,7 @@ def revoke_certificate(session: Session, certificate: Certificate, admin: User, 
     )
     if result.rowcount != 1:
         raise RevocationError(_l("This certificate was already revoked."))
+    touch(session, certificate.user_id)  # core.standings
     session.refresh(certificate)
     record_event(session, admin, "certificate.revoked", "certificate", certificate.serial,
                  public_reason=public_reason, internal_note=internal_note, holder_id=certificate.user_id)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
+from course.core.standings import members_changed
 from course.models import Cohort, CohortMember, User, utcnow
 
 EDITABLE = ("name", "description", "starts_on", "due_on")
@@ -44,9 +45,11 @@ def update_cohort(session: Session, actor: User | None, cohort: Cohort, **change
 
 
 def membership_changed(session: Session, cohort_id: int) -> None:
-    """Mark the cohort updated: its member list is part of what the API syncs by `updated_since`."""
+    """Mark the cohort updated: its member list is part of what the API syncs by `updated_since`; its kept module
+    totals are dropped at commit (core.cohort_totals)."""
     session.execute(update(Cohort).where(Cohort.id == cohort_id).values(updated_at=utcnow())
                     .execution_options(synchronize_session=False))
+    members_changed(session, cohort_id)
 
 
 def remove_member(session: Session, actor: User | None, cohort: Cohort, user_id: int) -> bool:

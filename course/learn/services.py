@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
 from course.core.events import LearningEvent, lesson_activity, module_activity, record_learning, statements_wanted
+from course.core.standings import touch
 from course.models import Lesson, LessonProgress, ModulePause, User, utcnow
 
 
@@ -22,6 +23,7 @@ def record_lesson_visit(session: Session, user: User, lesson: Lesson) -> None:
         user_id=user.id, module_slug=lesson.module.slug, lesson_slug=lesson.slug, visited_at=utcnow(),
     ).on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"]).returning(LessonProgress.id)
     if session.execute(statement).scalar() is not None:  # a new row: the first visit
+        touch(session, user.id)  # now started (core.standings)
         report_lesson(session, user, lesson, "experienced")
 
 

@@ -21,6 +21,7 @@ from course.models.progress import (
     ScenarioRun,
 )
 from course.models.settings import Setting
+from course.models.standings import CohortModuleTotal, CohortTotals, ModuleStanding, TraineeStanding
 from course.models.users import UNUSABLE_PASSWORD, PasswordToken, Role, User
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "CertificateStatus", "Cohort", "CohortInvitation", "CohortMember", "CohortTrainer", "ContentVersion", "ExamUnlock",
     "Lesson", "LessonProgress", "LtiContext", "LtiGradeTarget", "LtiIdentity", "LtiLaunchValue", "LtiPlatform",
     "LtiScore", "MemberExemption", "MessageKind", "MessageStatus",
-    "Model", "Module", "ModulePause", "Notice", "NoticeKind", "NoticeStatus", "OutboxMessage", "PasswordToken",
+    "Model", "Module", "ModulePause", "ModuleStanding", "TraineeStanding", "CohortModuleTotal", "CohortTotals",
+    "Notice", "NoticeKind", "NoticeStatus", "OutboxMessage", "PasswordToken",
     "Question", "QuizAttempt", "Role", "ScenarioRun", "Setting", "User", "UserIdentity", "WebhookEndpoint", "utcnow",
 ]

@@ -104,13 +104,20 @@ def data_table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[obj
                     _element("thead", {}, _element("tr", {}, head)), _element("tbody", {}, *body))
 
 
-def score_bands(scores: Iterable[float], width: int = 20) -> tuple[list[str], list[int]]:
-    """Labels ("0-19%", …, "80-100%") and counts for a score distribution; 100% joins the top band."""
+def band_labels(width: int = 20) -> list[str]:
+    """The labels of score bands `width` points wide: "0-19%", …, "80-100%" (100% joins the top band)."""
     if not 1 <= width <= 100:
         raise ValueError("a band is 1 to 100 points wide")
     starts = list(range(0, 100, width))
     labels = [f"{start}-{min(start + width, 100) - 1}%" for start in starts]
     labels[-1] = f"{starts[-1]}-100%"
+    return labels
+
+
+def score_bands(scores: Iterable[float], width: int = 20) -> tuple[list[str], list[int]]:
+    """Labels ("0-19%", …, "80-100%") and counts for a score distribution; 100% joins the top band."""
+    labels = band_labels(width)
+    starts = list(range(0, 100, width))
     counts = [0] * len(starts)
     for score in scores:
         counts[min(int(max(score, 0) // width), len(starts) - 1)] += 1

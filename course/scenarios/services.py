@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from course.core.events import Activity, LearningEvent, module_activity, record_learning, statements_wanted
 from course.core.i18n import scenario_words
 from course.core.questions import ResponseError, get_type
+from course.core.standings import touch
 from course.models import Module, ScenarioRun, User, utcnow
 
 POINTS_PER_DECISION = 2
@@ -147,6 +148,8 @@ def decide(session: Session, run: ScenarioRun, step_id: str, value: str, now: da
         .values(**values).execution_options(synchronize_session=False)
     ).rowcount
     session.refresh(run)
+    if moved == 1:
+        touch(session, run.user_id)  # core.standings
     if moved == 1 and ending:
         report_run(session, run, None, "completed")
     return moved == 1

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.core.memberships import EFFECTIVE_DUE_ON, done_for_cohort, exemptions_by_member
-from course.core.progress import COMPLETED, IN_PROGRESS, ModuleProgress
+from course.core.progress import ModuleProgress
 from course.core.records import (
     QuizRecord,
     ScenarioRecord,
@@ -77,16 +77,12 @@ class TraineeRow:
 
 @dataclass
 class ModuleTotals:
-    """How a cohort stands in one module."""
+    """How a cohort stands in one module (trainer.cohort_sql counts them in SQL)."""
 
     completed: int = 0
     in_progress: int = 0
     not_started: int = 0
-    scores: list[float] = field(default_factory=list)
-
-    @property
-    def average_best(self) -> float | None:
-        return round(sum(self.scores) / len(self.scores), 1) if self.scores else None
+    average_best: float | None = None  # the mean of the trainees' best quiz scores, of those who have one
 
 
 @dataclass
@@ -113,21 +109,6 @@ class CohortProgress:
     def count(self, flag: str) -> int:
         return self.flag_counts[flag]
 
-    def module_totals(self) -> list[ModuleTotals]:
-        totals = [ModuleTotals() for _ in self.version.modules]
-        for row in self.rows:
-            for index, cell in enumerate(row.modules):
-                status = cell.status
-                if status == COMPLETED:
-                    totals[index].completed += 1
-                elif status == IN_PROGRESS:
-                    totals[index].in_progress += 1
-                else:
-                    totals[index].not_started += 1
-                if cell.quiz.best_score is not None:
-                    totals[index].scores.append(cell.quiz.best_score)
-        return totals
-
     def matching(self, flag: str = "all", sort: str = "name") -> list[TraineeRow]:
         """The rows a filter keeps, in the requested order."""
         rows = self.rows if flag == "all" else [row for row in self.rows if flag in row.flags]
@@ -139,41 +120,37 @@ class CohortProgress:
         }
         return sorted(rows, key=keys.get(sort, keys["name"]))
 
-    def completion_over_time(self) -> list[tuple[str, int]]:
-        """Cumulative trainees with a certificate, by the date each first got one."""
-        days = Counter(row.first_certificate_at.date() for row in self.rows if row.first_certificate_at)
-        total, points = 0, []
-        for day in sorted(days):
-            total += days[day]
-            points.append((day.isoformat(), total))
-        return points
-
-    def best_scores(self, module_index: int) -> list[float]:
-        """Each trainee's best quiz score in a module, for those who have one."""
-        return [row.modules[module_index].quiz.best_score for row in self.rows
-                if row.modules[module_index].quiz.best_score is not None]
-
 
 def member_filter(cohort: Cohort, column):
     """`column IN (the cohort's member ids)`, as a subquery so the statement does not grow with N."""
     return column.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id).scalar_subquery())
 
 
-def cohort_progress(session: Session, cohort: Cohort, version: ContentVersion,
-                    now: datetime | None = None) -> CohortProgress:
-    """Every member's progress in every module, plus certificates and exemptions, in eight queries whatever the size."""
+def cohort_progress(session: Session, cohort: Cohort, version: ContentVersion, now: datetime | None = None,
+                    user_ids: list[int] | None = None) -> CohortProgress:
+    """Members' progress in every module, plus certificates and exemptions, in eight queries whatever the size.
+
+    Every member, or only those in `user_ids` (one page of the cohort page, one batch of an export).
+    """
     now = now or utcnow()
+
+    def among(column):
+        return member_filter(cohort, column) if user_ids is None else column.in_(user_ids)
+
+    member_query = select(CohortMember.id).where(CohortMember.cohort_id == cohort.id)
+    if user_ids is not None:
+        member_query = member_query.where(CohortMember.user_id.in_(user_ids))
     members = session.execute(
         select(User, CohortMember.joined_at, CohortMember.id, EFFECTIVE_DUE_ON)
         .join(CohortMember, CohortMember.user_id == User.id).join(Cohort, Cohort.id == CohortMember.cohort_id)
-        .where(CohortMember.cohort_id == cohort.id)
+        .where(CohortMember.id.in_(member_query))
     ).all()
-    exempt = exemptions_by_member(session, select(CohortMember.id).where(CohortMember.cohort_id == cohort.id))
-    lessons = lesson_tallies(session, version, member_filter(cohort, LessonProgress.user_id))
+    exempt = exemptions_by_member(session, member_query)
+    lessons = lesson_tallies(session, version, among(LessonProgress.user_id))
     purposes = (AttemptPurpose.QUIZ, AttemptPurpose.EXAM) if version.exam_settings else (AttemptPurpose.QUIZ,)
-    quizzes = quiz_record_rows(session, member_filter(cohort, QuizAttempt.user_id), purposes=purposes)
-    scenarios = scenario_record_rows(session, member_filter(cohort, ScenarioRun.user_id))
-    latest, first_at = certificates_of(session, cohort)
+    quizzes = quiz_record_rows(session, among(QuizAttempt.user_id), purposes=purposes)
+    scenarios = scenario_record_rows(session, among(ScenarioRun.user_id))
+    latest, first_at = certificates_of(session, among(Certificate.user_id))
     rows = []
     for user, joined_at, member_id, due_on in members:
         cells = []
@@ -190,14 +167,14 @@ def cohort_progress(session: Session, cohort: Cohort, version: ContentVersion,
     return CohortProgress(cohort, version, rows, now.date())
 
 
-def certificates_of(session: Session, cohort: Cohort) -> tuple[dict[int, Certificate], dict[int, datetime]]:
-    """Each member's latest certificate, and when each first got one (two queries)."""
+def certificates_of(session: Session, among) -> tuple[dict[int, Certificate], dict[int, datetime]]:
+    """Each member's latest certificate, and when each first got one, for the members `among` selects (two queries)."""
     newest = (select(Certificate.user_id, func.max(Certificate.sequence).label("sequence"))
-              .where(member_filter(cohort, Certificate.user_id)).group_by(Certificate.user_id).subquery())
+              .where(among).group_by(Certificate.user_id).subquery())
     latest = session.scalars(select(Certificate).join(
         newest, (Certificate.user_id == newest.c.user_id) & (Certificate.sequence == newest.c.sequence)))
     first = session.execute(select(Certificate.user_id, func.min(Certificate.issued_at))
-                            .where(member_filter(cohort, Certificate.user_id)).group_by(Certificate.user_id))
+                            .where(among).group_by(Certificate.user_id))
     first_at = {}
     for user_id, issued_at in first:
         first_at[user_id] = issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=utcnow().tzinfo)

@@ -16,7 +16,6 @@ from course.reports.item_stats import MIN_RESPONSES
 from course.trainer.exports import attempt_rows, csv_lines, csv_response, progress_rows
 from course.trainer.gain import cohort_gain
 from course.trainer.items import item_analysis
-from course.trainer.progress import cohort_progress
 
 bp = Blueprint("reports", __name__)
 
@@ -66,7 +65,7 @@ def all_items():
 def export_progress(cohort_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)
     version = load_live_version(db.session) or abort(503)
-    header, rows = progress_rows(cohort_progress(db.session, cohort, version))
+    header, rows = progress_rows(db.session, cohort, version)
     record_event(db.session, current_user, "export.progress", "cohort", cohort.id)
     db.session.commit()  # record the export before streaming starts
     return csv_response(csv_lines(header, rows), f"cohort-{cohort.id}-progress.csv")

@@ -25,12 +25,14 @@ from course.core.mail import invitation_message, mail_configured, public_link, s
 from course.core.pagination import page_number
 from course.core.roles import staff_required
 from course.core.roster import RosterInvalid, import_roster, parse_roster, record_invitations
+from course.core.search import MAX_SEARCH
 from course.core.settings import academy_name
 from course.extensions import db
-from course.reports.charts import bar_chart, data_table, line_chart, score_bands
+from course.reports.charts import band_labels, bar_chart, data_table, line_chart
+from course.trainer.cohort_sql import BAND_WIDTH, cohort_page
 from course.trainer.exports import csv_lines, csv_response
 from course.trainer.forms import CohortForm, CoTrainerForm, ImportForm, InviteForm
-from course.trainer.progress import FILTERS, SORTS, cohort_progress
+from course.trainer.progress import FILTERS, SORTS
 from course.trainer.services import (
     CohortError,
     add_co_trainer,
@@ -83,22 +85,19 @@ def edit_cohort(cohort_id: int):
 def cohort(cohort_id: int):
     cohort = cohort_for(db.session, current_user, cohort_id)
     version = load_live_version(db.session) or abort(503)
-    progress = cohort_progress(db.session, cohort, version)
     flag = request.args.get("filter", "all") if request.args.get("filter") in FILTERS else "all"
     sort = request.args.get("sort", "name") if request.args.get("sort") in SORTS else "name"
-    rows = progress.matching(flag, sort)
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(page_number(), pages)
-    return render_template("trainer/cohort.html", cohort=cohort, progress=progress, flag=flag, sort=sort,
-                           rows=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], matched=len(rows), page=page,
-                           pages=pages, filters=FILTERS, totals=progress.module_totals(),
-                           co_trainer_form=CoTrainerForm(), charts=cohort_charts(progress),
+    search = request.args.get("q", "", type=str).strip()[:MAX_SEARCH]
+    page = cohort_page(db.session, cohort, version, flag, sort, search, page_number(), PAGE_SIZE)
+    return render_template("trainer/cohort.html", cohort=cohort, progress=page, flag=flag, sort=sort, search=search,
+                           rows=page.rows, matched=page.matched, page=page.page, pages=page.pages, filters=FILTERS,
+                           totals=page.totals, co_trainer_form=CoTrainerForm(), charts=cohort_charts(page),
                            invited=invited_emails(db.session, cohort))
 
 
-def cohort_charts(progress) -> list[dict]:
+def cohort_charts(page) -> list[dict]:
     """Completion over time and each module's score distribution, as SVG with a table alternative."""
-    points = progress.completion_over_time()
+    points = page.completion_points
     charts = [{
         "title": _("Course completion over time"),
         "svg": line_chart(_("Course completion over time"),
@@ -106,8 +105,9 @@ def cohort_charts(progress) -> list[dict]:
                           id_prefix="chart-completion", y_label=_("trainees"), empty_text=_("No completions yet")),
         "table": data_table(_("Course completion over time"), [_("Date"), _("Trainees completed")], points),
     }]
-    for index, module in enumerate(progress.version.modules):
-        labels, counts = score_bands(progress.best_scores(index))
+    labels = band_labels(BAND_WIDTH)
+    for index, module in enumerate(page.version.modules):
+        counts = page.bands[index]
         title = _("Best quiz scores: %(module)s", module=module.title)
         charts.append({
             "title": title,

@@ -1,0 +1,222 @@
+"""Standings: each trainee's place in the live course, kept current in the transaction that changes it.
+
+The cohort pages count, filter, sort and page thousands of trainees in SQL over `trainee_standings` and
+`module_standings` (course/models/standings.py) instead of working out every trainee's progress in Python.
+
+How they stay true:
+- **Written with the change.** Every change to a trainee's lessons, attempts, scenario runs or certificates marks
+  the trainee (`touch`, or the session hooks for changes made through the ORM); before the transaction commits,
+  the marked trainees' standings are worked out again from their records and written in that same transaction.
+  A change and its summary commit together or not at all.
+- **Rebuilt when stale.** A standing records the content version it was worked out on. After another version goes
+  live (or for trainees added in bulk, or before this table existed), a cohort page first rebuilds the standings
+  of its members that are missing or stale (`refresh_stale`), in bulk; `flask standings rebuild` does the same for
+  everyone.
+- **One writer per trainee.** Writers lock the trainee's standing row before reading the records (PostgreSQL;
+  SQLite writers are serialised already), so two transactions changing one trainee cannot leave the older
+  summary behind.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from flask import has_app_context
+from sqlalchemy import bindparam, delete, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from course.core.catalogue import load_live_version
+from course.core.cohort_totals import FORGET, apply_changes, forget
+from course.core.progress import CourseProgress, ModuleProgress
+from course.core.records import QuizRecord, ScenarioRecord, lesson_tallies, quiz_record_rows, scenario_record_rows
+from course.models import (
+    AttemptPurpose,
+    Certificate,
+    CertificateStatus,
+    CohortMember,
+    ContentVersion,
+    LessonProgress,
+    ModuleStanding,
+    QuizAttempt,
+    ScenarioRun,
+    TraineeStanding,
+    utcnow,
+)
+
+TOUCHED = "dignity.standings_touched"
+BATCH = 500  # trainees per bulk rebuild statement group
+TRACKED = (LessonProgress, QuizAttempt, ScenarioRun, Certificate)
+PLACEHOLDER = {"content_hash": "", "percent": 0, "started": False, "failed": False, "modules_complete": 0,
+               "exam_ok": False, "exam_passed": False, "certificate_id": None, "certificate_void": False,
+               "certificate_expires_at": None, "certificate_renewal_due_at": None, "first_certified_on": None}
+
+
+def touch(session: Session, user_id: int) -> None:
+    """Mark a trainee whose records changed outside the ORM (a bulk or conditional statement)."""
+    session.info.setdefault(TOUCHED, set()).add(user_id)
+
+
+def members_changed(session: Session, cohort_id: int) -> None:
+    """Mark a cohort whose members were added or removed outside the ORM: its kept totals are dropped at commit."""
+    session.info.setdefault(FORGET, set()).add(cohort_id)
+
+
+def register_standings(session_factory) -> None:
+    """Keep standings current for every session `session_factory` makes (called once by `create_app`)."""
+    event.listen(session_factory, "after_flush", _after_flush)
+    event.listen(session_factory, "before_commit", _before_commit)
+    event.listen(session_factory, "after_rollback", _after_rollback)
+
+
+def _after_flush(session: Session, _context) -> None:
+    touched = session.info.setdefault(TOUCHED, set())
+    for instance in (*session.new, *session.deleted):
+        if isinstance(instance, TRACKED):
+            touched.add(instance.user_id)
+        elif isinstance(instance, CohortMember):
+            session.info.setdefault(FORGET, set()).add(instance.cohort_id)
+    for instance in session.dirty:
+        if isinstance(instance, TRACKED) and session.is_modified(instance):
+            touched.add(instance.user_id)
+
+
+def _before_commit(session: Session) -> None:
+    if not has_app_context():
+        return
+    session.flush()  # the commit would flush anyway; changes still pending mark their trainees now
+    forget(session, session.info.pop(FORGET, ()))
+    touched = session.info.pop(TOUCHED, None)
+    if not touched:
+        return
+    version = load_live_version(session)
+    if version is not None:
+        rebuild(session, version, sorted(touched))
+    session.info.pop(TOUCHED, None)  # rebuilding reads only: nothing new was marked
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(TOUCHED, None)
+    session.info.pop(FORGET, None)
+
+
+def _insert(session: Session):
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
+
+
+def stale_user_ids(session: Session, version: ContentVersion, members) -> list[int]:
+    """Of the users `members` selects (a query of user ids), those whose standing is missing or stale."""
+    return list(session.scalars(
+        select(members.c.user_id).outerjoin(TraineeStanding, TraineeStanding.user_id == members.c.user_id)
+        .where(or_(TraineeStanding.user_id.is_(None), TraineeStanding.content_hash != version.content_hash))
+        .order_by(members.c.user_id)))
+
+
+def refresh_stale(session: Session, version: ContentVersion, members) -> int:
+    """Rebuild the missing or stale standings among `members` (a subquery with a `user_id` column); how many."""
+    stale = stale_user_ids(session, version, members)
+    if stale:
+        rebuild(session, version, stale, only_stale=True)
+    return len(stale)
+
+
+def rebuild(session: Session, version: ContentVersion, user_ids: Iterable[int], only_stale: bool = False) -> int:
+    """Work out these trainees' standings from their records and write them; how many were written.
+
+    With `only_stale`, a standing another transaction made current meanwhile is left alone.
+    """
+    ids = sorted(set(user_ids))
+    written = 0
+    for start in range(0, len(ids), BATCH):
+        written += _rebuild_batch(session, version, ids[start:start + BATCH], only_stale)
+    return written
+
+
+def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], only_stale: bool) -> int:
+    session.execute(_insert(session)(TraineeStanding.__table__).values([
+        {"user_id": user_id, "updated_at": utcnow(), **PLACEHOLDER} for user_id in ids
+    ]).on_conflict_do_nothing(index_elements=["user_id"]))
+    locked = select(TraineeStanding.user_id).where(TraineeStanding.user_id.in_(ids))
+    if only_stale:
+        locked = locked.where(TraineeStanding.content_hash != version.content_hash)
+    ids = list(session.scalars(locked.order_by(TraineeStanding.user_id).with_for_update()))
+    if not ids:
+        return 0
+    progress = progress_of(session, version, ids)
+    latest, first = certificates_of(session, ids)
+    now = utcnow()
+    rows, cells = [], []
+    for user_id in ids:
+        course = progress[user_id]
+        rows.append({"key": user_id, "updated_at": now, "content_hash": version.content_hash,
+                     **standing_values(course, latest.get(user_id), first.get(user_id))})
+        cells += [{"user_id": user_id, "module_slug": m.module.slug, "status": m.status,
+                   "best_score": m.quiz.best_score} for m in course.modules]
+    table = TraineeStanding.__table__
+    session.execute(update(table).where(table.c.user_id == bindparam("key")), rows)
+    old: dict[int, list] = defaultdict(list)
+    for user_id, slug, status, score in session.execute(
+            select(ModuleStanding.user_id, ModuleStanding.module_slug, ModuleStanding.status, ModuleStanding.best_score)
+            .where(ModuleStanding.user_id.in_(ids))):
+        old[user_id].append((slug, status, score))
+    session.execute(delete(ModuleStanding.__table__).where(ModuleStanding.__table__.c.user_id.in_(ids)))
+    if cells:
+        session.execute(_insert(session)(ModuleStanding.__table__), cells)
+    new: dict[int, list] = defaultdict(list)
+    for cell in cells:
+        new[cell["user_id"]].append((cell["module_slug"], cell["status"], cell["best_score"]))
+    apply_changes(session, version, old, new)  # the cohorts' kept totals follow, in this transaction
+    return len(ids)
+
+
+def standing_values(progress: CourseProgress, certificate: Certificate | None, first_at: datetime | None) -> dict:
+    """A trainee's standing, as the columns of `trainee_standings`."""
+    exam = progress.exam
+    return {
+        "percent": progress.percent,
+        "started": progress.started,
+        "failed": any(m.quiz.failed and not m.quiz.passed for m in progress.modules),
+        "modules_complete": sum(m.is_complete for m in progress.modules),
+        "exam_ok": exam is None or exam.passed,
+        "exam_passed": bool(exam and exam.passed),
+        "certificate_id": certificate.id if certificate else None,
+        "certificate_void": bool(certificate and certificate.status_at(utcnow()) in (
+            CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED)),
+        "certificate_expires_at": certificate.expires_at if certificate else None,
+        "certificate_renewal_due_at": certificate.renewal_due_at if certificate else None,
+        "first_certified_on": _utc(first_at).date() if first_at else None,
+    }
+
+
+def progress_of(session: Session, version: ContentVersion, ids: list[int]) -> dict[int, CourseProgress]:
+    """Each trainee's progress in the live course, for a batch of trainees, in three queries."""
+    lessons = lesson_tallies(session, version, LessonProgress.user_id.in_(ids))
+    purposes = (AttemptPurpose.QUIZ, AttemptPurpose.EXAM) if version.exam_settings else (AttemptPurpose.QUIZ,)
+    quizzes = quiz_record_rows(session, QuizAttempt.user_id.in_(ids), purposes=purposes)
+    scenarios = scenario_record_rows(session, ScenarioRun.user_id.in_(ids))
+    result = {}
+    for user_id in ids:
+        modules = [ModuleProgress(module, quiz=quizzes.get((user_id, module.slug)) or QuizRecord(),
+                                  scenario=scenarios.get((user_id, module.slug)) or ScenarioRecord(),
+                                  lesson_tally=lessons.get((user_id, module.slug), (0, False)))
+                   for module in version.modules]
+        exam = (quizzes.get((user_id, AttemptPurpose.EXAM_SLUG)) or QuizRecord()) if version.exam_settings else None
+        result[user_id] = CourseProgress(version, modules, exam)
+    return result
+
+
+def certificates_of(session: Session, ids: list[int]) -> tuple[dict[int, Certificate], dict[int, datetime]]:
+    """Each trainee's latest certificate, and when each first got one (two queries)."""
+    newest = (select(Certificate.user_id, func.max(Certificate.sequence).label("sequence"))
+              .where(Certificate.user_id.in_(ids)).group_by(Certificate.user_id).subquery())
+    latest = session.scalars(select(Certificate).join(
+        newest, (Certificate.user_id == newest.c.user_id) & (Certificate.sequence == newest.c.sequence)))
+    first = session.execute(select(Certificate.user_id, func.min(Certificate.issued_at))
+                            .where(Certificate.user_id.in_(ids)).group_by(Certificate.user_id))
+    return {c.user_id: c for c in latest}, {user_id: _utc(issued_at) for user_id, issued_at in first}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

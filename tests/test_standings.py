@@ -1,0 +1,317 @@
+"""Standings: the cohort page's SQL agrees with the per-trainee rules, and stays current as trainees work."""
+
+import random
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select, update
+
+from course.core.catalogue import load_live_version
+from course.core.progress import course_progress
+from course.core.standings import certificates_of, rebuild, standing_values
+from course.demo import seed_demo_cohort
+from course.extensions import db
+from course.models import (
+    Certificate,
+    Cohort,
+    CohortMember,
+    ContentVersion,
+    MemberExemption,
+    ModuleStanding,
+    Role,
+    TraineeStanding,
+    User,
+    utcnow,
+)
+from course.reports.charts import score_bands
+from course.trainer.cohort_sql import cohort_page
+from course.trainer.progress import FILTERS, cohort_progress
+from tests.conftest import post_form, signed_in
+from tests.test_certificates import complete_module
+
+FLAGS = [flag for flag in FILTERS if flag != "all"]
+
+
+def varied_cohort(app, trainer, size=90):
+    """A seeded cohort with extensions, exemptions and every certificate state, changed through the ORM."""
+    now = utcnow()
+    with app.app_context():
+        version = load_live_version(db.session)
+        cohort = seed_demo_cohort(db.session, version, db.session.get(User, trainer.id), size, random.Random(3))
+        db.session.commit()
+        members = db.session.scalars(select(CohortMember).where(CohortMember.cohort_id == cohort.id)
+                                     .order_by(CohortMember.id)).all()
+        for index, member in enumerate(members):
+            if index % 7 == 0:
+                member.due_on = (now + timedelta(days=5)).date()  # an extension: due soon, not overdue
+            elif index % 11 == 0:
+                member.due_on = (now + timedelta(days=40)).date()
+            if index % 9 == 0:
+                db.session.add(MemberExemption(cohort_member_id=member.id, module_slug="practice",
+                                               reason="Done elsewhere", granted_by_id=trainer.id))
+        certificates = db.session.scalars(select(Certificate).order_by(Certificate.id)).all()
+        assert len(certificates) >= 8, "the seed should certify some trainees"
+        certificates[0].revoked_at = now
+        certificates[1].expires_at = now - timedelta(days=1)
+        certificates[2].renewal_due_at = now - timedelta(days=3)
+        certificates[3].renewal_due_at, certificates[3].expires_at = now - timedelta(days=9), now - timedelta(days=2)
+        db.session.commit()
+        return cohort.id
+
+
+def python_view(cohort_id):
+    """The cohort as the per-trainee rules see it (every row built in Python)."""
+    cohort = db.session.get(Cohort, cohort_id)
+    return cohort_progress(db.session, cohort, load_live_version(db.session))
+
+
+def test_every_filter_count_and_total_matches_the_per_trainee_rules(app, make_user):
+    trainer = make_user(Role.TRAINER)
+    cohort_id = varied_cohort(app, trainer)
+    with app.app_context():
+        expected = python_view(cohort_id)
+        cohort, version = db.session.get(Cohort, cohort_id), load_live_version(db.session)
+        page = cohort_page(db.session, cohort, version, page_size=1000)
+        assert page.size == len(expected.rows) == 90
+        assert page.completed == sum(row.is_complete for row in expected.rows)
+        assert page.exam_passed == sum(bool(row.exam and row.exam.passed) for row in expected.rows)
+        for flag in FLAGS:
+            wanted = {row.user.id for row in expected.rows if flag in row.flags}
+            assert page.count(flag) == len(wanted), flag
+            shown = cohort_page(db.session, cohort, version, flag=flag, page_size=1000)
+            assert {row.user.id for row in shown.rows} == wanted, flag
+            assert shown.matched == len(wanted)
+        # every state the seed and the changes above should produce is really there
+        assert all(page.count(flag) for flag in ("overdue", "due_soon", "not_started", "failed", "completed",
+                                                 "renewal_due")), page.counts
+        for index, module in enumerate(version.modules):
+            statuses = [row.modules[index].status for row in expected.rows]
+            totals = page.totals[index]
+            assert (totals.completed, totals.in_progress, totals.not_started) == (
+                statuses.count("completed"), statuses.count("in_progress"), statuses.count("not_started"))
+            scores = [row.modules[index].quiz.best_score for row in expected.rows
+                      if row.modules[index].quiz.best_score is not None]
+            assert totals.average_best == (round(sum(scores) / len(scores), 1) if scores else None)
+            assert page.bands[index] == score_bands(scores)[1], module.slug
+        firsts = sorted(row.first_certificate_at.date() for row in expected.rows if row.first_certificate_at)
+        assert page.completion_points[-1][1] == len(firsts)
+        assert [day for day, _total in page.completion_points] == sorted({d.isoformat() for d in firsts})
+
+
+@pytest.mark.parametrize("sort", ["name", "joined", "progress", "-progress"])
+def test_sorting_and_paging_walk_every_trainee_once_in_order(app, make_user, sort):
+    trainer = make_user(Role.TRAINER)
+    cohort_id = varied_cohort(app, trainer, size=45)
+    with app.app_context():
+        cohort, version = db.session.get(Cohort, cohort_id), load_live_version(db.session)
+        seen, number = [], 1
+        while True:
+            page = cohort_page(db.session, cohort, version, sort=sort, page=number, page_size=10)
+            seen += page.rows
+            if number == page.pages:
+                break
+            number += 1
+        assert page.pages == 5
+        assert len({row.user.id for row in seen}) == 45 == len(seen)
+        keys = {"name": lambda r: r.user.name.lower(), "joined": lambda r: r.joined_at,
+                "progress": lambda r: r.percent, "-progress": lambda r: -r.percent}[sort]
+        assert [keys(row) for row in seen] == sorted(keys(row) for row in seen)
+
+
+def test_the_page_builds_rows_only_for_the_trainees_it_shows(app, make_user):
+    trainer = make_user(Role.TRAINER)
+    cohort_id = varied_cohort(app, trainer, size=120)
+    client = signed_in(app, trainer)
+    client.get(f"/trainer/cohorts/{cohort_id}")  # standings built on the first visit
+    loaded = []
+    listener = lambda _target, _context: loaded.append(1)  # noqa: E731
+    event.listen(User, "load", listener)
+    try:
+        html = client.get(f"/trainer/cohorts/{cohort_id}").get_data(as_text=True)
+    finally:
+        event.remove(User, "load", listener)
+    assert "120 trainees shown" in html
+    assert "page 1 of 3" in html
+    assert len(loaded) <= 50 + 5  # the page's 50 trainees, the trainer and the cohort's trainers
+
+
+def test_search_finds_by_name_email_or_badge_within_the_cohort_only(app, make_user, make_cohort):
+    trainer = make_user(Role.TRAINER)
+    kim = make_user(Role.TRAINEE, name="Kim Min-jun", email="mj.kim@police.example")
+    lee = make_user(Role.TRAINEE, name="Lee 100% Seo", email="seo.lee@police.example")
+    outsider = make_user(Role.TRAINEE, name="Kim Outside", email="kim.out@police.example")
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == lee.id).values(badge_number="B-7731"))
+        db.session.commit()
+    cohort = make_cohort(trainer, [kim, lee])
+    make_cohort(make_user(Role.TRAINER), [outsider], name="Elsewhere")
+    client = signed_in(app, trainer)
+
+    def names(query):
+        html = client.get(f"/trainer/cohorts/{cohort.id}", query_string={"q": query}).get_data(as_text=True)
+        return set(re.findall(r'/trainees/\d+">([^<]+)</a>', html))
+
+    assert names("kim") == {"Kim Min-jun"}  # not the trainee of another cohort
+    assert names("MJ.KIM@") == {"Kim Min-jun"}
+    assert names("b-7731") == {"Lee 100% Seo"}
+    assert names("100%") == {"Lee 100% Seo"}
+    assert names("%") == {"Lee 100% Seo"}  # LIKE's wildcards are matched literally, not as "anything"
+    assert names("_") == set()
+    assert names("") == {"Kim Min-jun", "Lee 100% Seo"}
+    html = client.get(f"/trainer/cohorts/{cohort.id}", query_string={"q": "kim", "filter": "not_started"})
+    assert "1 trainees match “kim”" in html.get_data(as_text=True)  # the search within the filter
+    html = client.get(f"/trainer/cohorts/{cohort.id}", query_string={"q": "kim", "filter": "completed"})
+    assert "0 trainees match “kim”" in html.get_data(as_text=True)
+    assert client.get(f"/trainer/cohorts/{cohort.id}", query_string={"q": "x" * 5000}).status_code == 200
+
+
+def stored_and_fresh(app, user_id):
+    with app.app_context():
+        version = load_live_version(db.session)
+        standing = db.session.get(TraineeStanding, user_id)
+        user = db.session.get(User, user_id)
+        latest, first = certificates_of(db.session, [user_id])
+        fresh = standing_values(course_progress(db.session, user, version), latest.get(user_id), first.get(user_id))
+        stored = None if standing is None else {key: getattr(standing, key) for key in fresh}
+        if stored is not None and stored["certificate_expires_at"] is not None:
+            for key in ("certificate_expires_at", "certificate_renewal_due_at"):
+                stored[key] = stored[key] and stored[key].replace(microsecond=0)
+                fresh[key] = fresh[key] and fresh[key].replace(microsecond=0)
+        cells = {cell.module_slug: (cell.status, cell.best_score) for cell in
+                 db.session.scalars(select(ModuleStanding).where(ModuleStanding.user_id == user_id))}
+        return stored, fresh, cells, standing.content_hash if standing else None, version.content_hash
+
+
+def test_a_trainees_standing_follows_every_change_in_the_same_request(app, client, trainee, make_user):
+    admin = make_user(Role.ADMIN)
+    client.get("/modules/basics/lessons/first?note=read")  # the first visit: started
+    stored, fresh, cells, stored_hash, live_hash = stored_and_fresh(app, trainee.id)
+    assert stored == fresh
+    assert stored["started"]
+    assert stored_hash == live_hash
+    assert cells["basics"][0] == "in_progress"
+    complete_module(client, app, "basics", ["first", "second"])
+    stored, fresh, cells, *_ = stored_and_fresh(app, trainee.id)
+    assert stored == fresh
+    assert stored["modules_complete"] == 1
+    assert cells["basics"][0] == "completed"
+    assert cells["basics"][1] is not None
+    complete_module(client, app, "practice", ["only"])  # the course is done: a certificate is issued
+    stored, fresh, *_ = stored_and_fresh(app, trainee.id)
+    assert stored == fresh
+    assert stored["certificate_id"] is not None
+    assert not stored["certificate_void"]
+    assert stored["first_certified_on"] == utcnow().date()
+    with app.app_context():
+        serial = db.session.scalar(select(Certificate.serial).where(Certificate.user_id == trainee.id))
+    admin_client = signed_in(app, admin)
+    response = post_form(admin_client, f"/admin/certificates/{serial}/revoke",
+                         {"public_reason": "Issued in error", "internal_note": "test"})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    stored, fresh, *_ = stored_and_fresh(app, trainee.id)
+    assert stored == fresh
+    assert stored["certificate_void"] is True
+
+
+def test_a_failed_quiz_and_a_scenario_run_update_the_standing(app, client, trainee):
+    from tests.conftest import attempt_answers
+
+    quiz = "/modules/basics/quiz"
+    response = post_form(client, f"{quiz}/start", form_url=quiz)
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+    stored, fresh, *_ = stored_and_fresh(app, trainee.id)
+    assert stored == fresh
+    assert stored["started"]
+    assert not stored["failed"]
+    post_form(client, f"/attempts/{attempt_id}", {**attempt_answers(app, attempt_id, correct=False),
+                                                  "action": "submit"}, form_url=quiz)
+    stored, fresh, *_ = stored_and_fresh(app, trainee.id)
+    assert stored == fresh
+    assert stored["failed"] is True
+
+
+def test_another_live_version_makes_standings_stale_and_the_cohort_page_rebuilds_them(app, make_user, make_cohort):
+    trainer = make_user(Role.TRAINER)
+    trainees = [make_user(Role.TRAINEE) for _ in range(3)]
+    cohort = make_cohort(trainer, trainees)
+    client = signed_in(app, trainer)
+    assert "3 trainees shown" in client.get(f"/trainer/cohorts/{cohort.id}").get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.scalars(select(TraineeStanding)).all()) == 3  # built on the first visit
+        db.session.execute(update(TraineeStanding).values(content_hash="an older version", percent=77))
+        db.session.commit()
+    client.get(f"/trainer/cohorts/{cohort.id}")
+    with app.app_context():
+        live = db.session.scalar(select(ContentVersion.content_hash).where(ContentVersion.is_live))
+        assert {(s.content_hash, s.percent) for s in db.session.scalars(select(TraineeStanding))} == {(live, 0)}
+
+
+def test_rebuild_command_and_function_agree(app, make_user, runner):
+    trainer = make_user(Role.TRAINER)
+    cohort_id = varied_cohort(app, trainer, size=20)
+    with app.app_context():
+        db.session.execute(TraineeStanding.__table__.delete())
+        db.session.commit()
+    result = runner.invoke(args=["standings", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "20" in result.output or "21" in result.output
+    with app.app_context():
+        cohort, version = db.session.get(Cohort, cohort_id), load_live_version(db.session)
+        page = cohort_page(db.session, cohort, version, page_size=100)
+        expected = python_view(cohort_id)
+        assert page.count("completed") == sum("completed" in row.flags for row in expected.rows)
+        assert rebuild(db.session, version, [], only_stale=True) == 0
+
+
+def totals_agree(app, cohort_id):
+    """The page's module totals (kept change by change) equal those worked out afresh from every trainee."""
+    with app.app_context():
+        expected = python_view(cohort_id)
+        cohort, version = db.session.get(Cohort, cohort_id), load_live_version(db.session)
+        page = cohort_page(db.session, cohort, version, page_size=1000)
+        db.session.commit()
+        for index, _module in enumerate(version.modules):
+            statuses = [row.modules[index].status for row in expected.rows]
+            scores = [row.modules[index].quiz.best_score for row in expected.rows
+                      if row.modules[index].quiz.best_score is not None]
+            totals = page.totals[index]
+            assert (totals.completed, totals.in_progress, totals.not_started) == (
+                statuses.count("completed"), statuses.count("in_progress"), statuses.count("not_started"))
+            assert totals.average_best == (round(sum(scores) / len(scores), 1) if scores else None)
+            assert page.bands[index] == score_bands(scores)[1]
+        return page
+
+
+def test_kept_totals_follow_progress_and_membership_changes(app, make_user, make_cohort):
+    from course.core.cohorts import remove_member
+    from course.models import CohortTotals
+    from tests.conftest import attempt_answers
+
+    trainer = make_user(Role.TRAINER)
+    learner, struggler, leaver, joiner = (make_user(Role.TRAINEE) for _ in range(4))
+    cohort = make_cohort(trainer, [learner, struggler, leaver])
+    totals_agree(app, cohort.id)
+    with app.app_context():
+        assert db.session.get(CohortTotals, cohort.id) is not None  # kept from now on
+
+    complete_module(signed_in(app, learner), app, "basics", ["first", "second"])
+    client = signed_in(app, struggler)
+    response = post_form(client, "/modules/practice/quiz/start", form_url="/modules/practice/quiz")
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+    post_form(client, f"/attempts/{attempt_id}", {**attempt_answers(app, attempt_id, correct=False),
+                                                  "action": "submit"}, form_url="/modules/practice/quiz")
+    with app.app_context():
+        assert db.session.get(CohortTotals, cohort.id) is not None  # changed in place, not dropped
+    page = totals_agree(app, cohort.id)
+    assert page.totals[0].completed == 1
+    assert page.bands[1] != [0, 0, 0, 0, 0]
+
+    with app.app_context():
+        remove_member(db.session, None, db.session.get(Cohort, cohort.id), learner.id)
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=joiner.id))
+        db.session.commit()
+        assert db.session.get(CohortTotals, cohort.id) is None  # membership changed: worked out again
+    page = totals_agree(app, cohort.id)
+    assert page.totals[0].completed == 0
+    assert page.size == 3
