@@ -119,8 +119,11 @@ def question_in(data: dict, locale: str) -> dict:
     return data | {"prompt": variant["prompt"], "explanation": variant["explanation"], "choices": choices}
 
 
-def _content_locale() -> str | None:
-    """The request's locale when content may have a variant in it; None outside requests or in English."""
+def content_locale() -> str | None:
+    """The request's locale when content may have a variant in it; None outside requests or in English.
+
+    Content loaded now shows its words in this language (the load hooks below), so a cache of loaded content is
+    keyed by it (core/catalogue.py)."""
     if not has_request_context():
         return None
     language = current_language()
@@ -133,7 +136,7 @@ def _content_locale() -> str | None:
 # order and `correct` flags, cannot be affected (content check requires one variant choice per choice).
 @event.listens_for(Lesson, "load")
 def _show_lesson_variant(lesson: Lesson, _context) -> None:
-    locale = _content_locale()
+    locale = content_locale()
     variant = (lesson.translations or {}).get(locale) if locale else None
     for name in ("title", "content_note", "body_markdown"):
         if variant and name in variant:
@@ -144,7 +147,7 @@ def _show_lesson_variant(lesson: Lesson, _context) -> None:
 
 @event.listens_for(ContentVersion, "load")
 def _show_version_variant(version: ContentVersion, _context) -> None:
-    locale = _content_locale()
+    locale = content_locale()
     variant = (version.translations or {}).get(locale) if locale else None
     if not variant:
         return
@@ -158,7 +161,7 @@ def _show_version_variant(version: ContentVersion, _context) -> None:
 
 @event.listens_for(Module, "load")
 def _show_module_variant(module: Module, _context) -> None:
-    locale = _content_locale()
+    locale = content_locale()
     variant = (module.translations or {}).get(locale) if locale else None
     if not variant:
         return
@@ -178,7 +181,7 @@ def _show_module_variant(module: Module, _context) -> None:
 
 @event.listens_for(Question, "load")
 def _show_question_variant(question: Question, _context) -> None:
-    locale = _content_locale()
+    locale = content_locale()
     if locale and locale in question.data:
         set_committed_value(question, "data", question_in(question.data, locale))
         question.content_lang = locale
