@@ -221,7 +221,7 @@ def main() -> None:
             paths = sign_in_and_prepare(browser, target["module"], target["lesson"])
             cookie = browser.cookie_header()
             for page in args.pages:  # what wrk will get: the page itself, signed in by the cookie alone
-                request = urllib.request.Request(server.base + paths[page], headers={"Cookie": cookie})
+                request = urllib.request.Request(server.base + paths[page], headers={"Cookie": cookie})  # noqa: S310
                 with urllib.request.urlopen(request) as response:  # noqa: S310 - our own server
                     html = response.read().decode()
                 if response.geturl() != server.base + paths[page] or "Sign out" not in html or (
