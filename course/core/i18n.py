@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request, session
+from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import (
     format_date,
     format_datetime,
@@ -11,6 +11,7 @@ from flask_babel import (
     format_percent,
     format_time,
     get_locale,
+    get_translations,
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -99,10 +100,28 @@ def _settle_locale() -> None:
     get_locale()
 
 
+def _translations():
+    """This request's catalogue, looked up once per locale (a page calls `_()` dozens of times; Flask-Babel's own
+    lookup works out the locale's name and its cache key on every call)."""
+    locale = get_locale()
+    cached = g.get("dignity_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g.dignity_translations = (locale, get_translations())
+    return cached[1]
+
+
 def register_i18n(app: Flask) -> None:
     """Register the language switch and the locale-aware formatters for templates."""
     app.register_blueprint(bp)
     app.before_request(_settle_locale)
+    # The same callables Flask-Babel installs, reading the catalogue through the per-request lookup above.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.globals.update(
         format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
         format_number=format_number, format_percent=format_percent, format_time=format_time,
