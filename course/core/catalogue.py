@@ -79,12 +79,6 @@ def load_live_version(session: Session) -> ContentVersion | None:
     return version
 
 
-def forget_cached_versions() -> None:
-    """Drop this process's cached versions (tests that change published rows in place, which nothing else does)."""
-    if has_app_context():
-        current_app.extensions.pop(CACHE_KEY, None)
-
-
 def find_lesson(version: ContentVersion, module_slug: str, lesson_slug: str | None = None):
     """The module (and lesson) with these slugs in `version`, or None."""
     module = next((m for m in version.modules if m.slug == module_slug), None)
