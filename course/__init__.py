@@ -111,6 +111,12 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Initialise the bare extension instances and wire the login loader."""
     db.init_app(app)
+    # Flask-SQLAlchemy-Lite also closes async sessions, which this app never opens, with an `async` teardown; Flask
+    # runs that through asgiref on every request, starting a thread and an event loop each time (about a third of
+    # a lesson page's CPU). Only the sync sessions' teardown is kept when no async engine is configured.
+    if not app.config.get("SQLALCHEMY_ASYNC_ENGINES"):
+        app.teardown_appcontext_funcs[:] = [f for f in app.teardown_appcontext_funcs
+                                            if getattr(f, "__name__", "") != "_close_async_sessions"]
     with app.app_context():
         configure_engine(db.engine)
         register_standings(db.sessionmaker)

@@ -15,6 +15,7 @@ from course import create_app
 from course.config import testing_config
 from course.content.publish import sync_content
 from course.core.accounts import create_user
+from course.core.catalogue import load_live_version
 from course.extensions import alembic, db
 from course.models import AttemptItem, Model, QuizAttempt, Role
 from tests.smtp_server import smtp_app, smtp_server  # noqa: F401 - fixtures: a real SMTP server per test
@@ -63,6 +64,10 @@ def make_app(migrated, database_dir):
             _empty_all_tables()
             if sync:
                 sync_content(db.session, content_dir)
+                db.session.commit()
+                # As a serving process after its first page: the live course is cached (core/catalogue.py), so
+                # query counts measure what every later request runs (tests/test_content_cache.py covers the rest).
+                load_live_version(db.session)
                 db.session.commit()
         apps.append(app)
         return app

@@ -87,3 +87,16 @@ def test_production_refuses_a_short_default_or_repetitive_secret_key(monkeypatch
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()
+
+
+def test_no_request_runs_an_async_hook_or_view(app):
+    """Flask runs an `async` function through asgiref, with a new thread and event loop, on every request that
+    calls it: Flask-SQLAlchemy-Lite's async-session teardown alone was a third of a lesson page's CPU."""
+    import inspect
+
+    hooks = [*app.teardown_appcontext_funcs, *app.view_functions.values()]
+    for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs,
+                     app.template_context_processors):
+        hooks += [f for functions in registry.values() for f in functions]
+    assert len(hooks) > 100
+    assert [f for f in hooks if inspect.iscoroutinefunction(f)] == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from course.auth.lockout import clear_lockout, is_locked, record_failure
@@ -55,12 +55,15 @@ def record_sign_in_failure(session: Session, user: User | None, reason: str) -> 
     session.flush()
 
 
+USER_BY_ID = select(User).where(User.id == bindparam("user_id"))  # every signed-in request: built once
+
+
 def user_for_session(session: Session, session_id: str) -> User | None:
     """The user a session names as "id:version", if that is still the account's session version."""
     ident, _sep, version = session_id.partition(":")
     if not ident.isdigit() or not version.isdigit():
         return None
-    user = session.scalar(select(User).where(User.id == int(ident)))
+    user = session.scalar(USER_BY_ID, {"user_id": int(ident)})
     if user is None or user.session_version != int(version):
         return None
     return user

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request, session
+from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import (
     format_datetime,
     format_decimal,
@@ -10,6 +10,7 @@ from flask_babel import (
     format_percent,
     format_time,
     get_locale,
+    get_translations,
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -99,10 +100,28 @@ def _settle_locale() -> None:
     get_locale()
 
 
+def _translations():
+    """This request's catalogue, looked up once per locale (a page calls `_()` dozens of times; Flask-Babel's own
+    lookup works out the locale's name and its cache key on every call)."""
+    locale = get_locale()
+    cached = g.get("dignity_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g.dignity_translations = (locale, get_translations())
+    return cached[1]
+
+
 def register_i18n(app: Flask) -> None:
     """Register the language switch and the locale-aware formatters for templates."""
     app.register_blueprint(bp)
     app.before_request(_settle_locale)
+    # The same callables Flask-Babel installs, reading the catalogue through the per-request lookup above.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.globals.update(
         format_date=format_local_date, format_datetime=format_datetime, format_decimal=format_decimal,
         format_number=format_number, format_percent=format_percent, format_time=format_time,
@@ -147,8 +166,11 @@ def scenario_words(module: Module, language: str | None) -> tuple[dict, str]:
     return (module.authored_scenario if module.authored_scenario is not None else module.scenario), default
 
 
-def _content_locale() -> str | None:
-    """The request's locale when content may have a variant in it; None outside requests or in English."""
+def content_locale() -> str | None:
+    """The request's locale when content may have a variant in it; None outside requests or in English.
+
+    Content loaded now shows its words in this language (the load hooks below), so a cache of loaded content is
+    keyed by it (core/catalogue.py)."""
     if not has_request_context():
         return None
     language = current_language()
@@ -161,7 +183,7 @@ def _content_locale() -> str | None:
 # order and `correct` flags, cannot be affected (content check requires one variant choice per choice).
 @event.listens_for(Lesson, "load")
 def _show_lesson_variant(lesson: Lesson, _context) -> None:
-    locale = _content_locale()
+    locale = content_locale()
     variant = (lesson.translations or {}).get(locale) if locale else None
     for name in ("title", "content_note", "body_markdown"):
         if variant and name in variant:
@@ -172,7 +194,7 @@ def _show_lesson_variant(lesson: Lesson, _context) -> None:
 
 @event.listens_for(ContentVersion, "load")
 def _show_version_variant(version: ContentVersion, _context) -> None:
-    locale = _content_locale()
+    locale = content_locale()
     variant = (version.translations or {}).get(locale) if locale else None
     if not variant:
         return
@@ -186,7 +208,7 @@ def _show_version_variant(version: ContentVersion, _context) -> None:
 
 @event.listens_for(Module, "load")
 def _show_module_variant(module: Module, _context) -> None:
-    locale = _content_locale()
+    locale = content_locale()
     variant = (module.translations or {}).get(locale) if locale else None
     if not variant:
         return
@@ -207,7 +229,7 @@ def _show_module_variant(module: Module, _context) -> None:
 
 @event.listens_for(Question, "load")
 def _show_question_variant(question: Question, _context) -> None:
-    locale = _content_locale()
+    locale = content_locale()
     if locale and locale in question.data:
         question.authored_data = question.data
         set_committed_value(question, "data", question_in(question.data, locale))

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Float, Integer, String, bindparam, case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
-from course.core.records import QuizRecord, ScenarioRecord, quiz_record_rows, scenario_record_rows
-from course.models import AttemptPurpose, ContentVersion, Lesson, LessonProgress, Module, QuizAttempt, ScenarioRun, User
+from course.core.records import (
+    QuizRecord,
+    ScenarioRecord,
+    add_scenario_run,
+    quiz_record_rows,
+    scenario_record_rows,
+)
+from course.models import (
+    AttemptPurpose,
+    AttemptStatus,
+    ContentVersion,
+    Lesson,
+    LessonProgress,
+    Module,
+    QuizAttempt,
+    ScenarioRun,
+    User,
+)
+from course.models.base import UTCDateTime
 
 # Module status names, also used as CSS classes and in tests.
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
@@ -112,23 +129,62 @@ class CourseProgress:
 
 
 def course_progress(session: Session, user: User, version: ContentVersion) -> CourseProgress:
-    """Every module's progress for `user`, in three queries beyond loading the version."""
+    """Every module's progress for `user`, in one query beyond loading the version.
+
+    Lesson visits, quiz attempts (summarised per module, the final exam as "_exam") and scenario runs are read
+    together, as one UNION ALL of three selects whose columns line up (each kind leaves the others' columns NULL).
+    """
     visited: dict[str, set[str]] = {}
     completed: dict[str, set[str]] = {}
-    rows = session.execute(
-        select(LessonProgress.module_slug, LessonProgress.lesson_slug, LessonProgress.completed_at)
-        .where(LessonProgress.user_id == user.id)
-    )
-    for module_slug, lesson_slug, completed_at in rows:
-        visited.setdefault(module_slug, set()).add(lesson_slug)
-        if completed_at is not None:
-            completed.setdefault(module_slug, set()).add(lesson_slug)
-    quizzes, scenarios = quiz_records(session, user), scenario_records(session, user)
+    quizzes: dict[str, QuizRecord] = {}
+    runs: list[tuple] = []
+    rows = session.execute(PROGRESS_QUERY, {"user_id": user.id})
+    for kind, slug, lesson_slug, number, passed, open_id, failed, score, at in rows:
+        if kind == "lesson":
+            visited.setdefault(slug, set()).add(lesson_slug)
+            if at is not None:
+                completed.setdefault(slug, set()).add(lesson_slug)
+        elif kind == "quiz":
+            quizzes[slug] = QuizRecord(int(number), score, bool(passed), open_id, int(failed or 0))
+        else:
+            runs.append((number, slug, open_id, at, score, passed))
+    scenarios: dict[str, ScenarioRecord] = {}
+    for _number, slug, run_id, finished_at, score, passed in sorted(runs):
+        add_scenario_run(scenarios.setdefault(slug, ScenarioRecord()), run_id, finished_at, score, bool(passed))
     return CourseProgress(version, [
         ModuleProgress(m, completed.get(m.slug, set()), visited.get(m.slug, set()),
                        quizzes.get(m.slug, QuizRecord()), scenarios.get(m.slug, ScenarioRecord()))
         for m in version.modules
     ], quizzes.get(AttemptPurpose.EXAM_SLUG, QuizRecord()) if version.exam_settings else None)
+
+
+def _progress_query():
+    """(kind, module slug, lesson slug, count or run number, passed, open attempt or run id, failed, score, time)
+    for the user id bound as `user_id`. Built once: only the parameter changes from request to request."""
+    user_id = bindparam("user_id", type_=Integer)
+    text_null, int_null = null().cast(String), null().cast(Integer)
+    float_null, time_null = null().cast(Float), null().cast(UTCDateTime)
+    submitted = QuizAttempt.status == AttemptStatus.SUBMITTED
+    lessons = select(literal("lesson", String), LessonProgress.module_slug, LessonProgress.lesson_slug,
+                     int_null, int_null, int_null, int_null, float_null, LessonProgress.completed_at
+                     ).where(LessonProgress.user_id == user_id)
+    quizzes = select(
+        literal("quiz", String), QuizAttempt.module_slug, text_null,
+        func.count(QuizAttempt.id),
+        func.max(case((submitted & QuizAttempt.passed, 1), else_=0)),
+        func.max(case((QuizAttempt.status == AttemptStatus.IN_PROGRESS, QuizAttempt.id))),
+        func.sum(case((submitted & ~QuizAttempt.passed, 1), else_=0)),
+        func.max(case((submitted, QuizAttempt.score))),
+        time_null,
+    ).where(QuizAttempt.user_id == user_id, QuizAttempt.purpose.in_((AttemptPurpose.QUIZ, AttemptPurpose.EXAM))
+            ).group_by(QuizAttempt.module_slug)
+    scenarios = select(literal("scenario", String), ScenarioRun.module_slug, text_null, ScenarioRun.number,
+                       case((ScenarioRun.passed, 1), else_=0), ScenarioRun.id, int_null, ScenarioRun.score,
+                       ScenarioRun.finished_at).where(ScenarioRun.user_id == user_id)
+    return union_all(lessons, quizzes, scenarios)
+
+
+PROGRESS_QUERY = _progress_query()
 
 
 def quiz_records(session: Session, user: User) -> dict[str, QuizRecord]:

@@ -95,16 +95,20 @@ def scenario_record_rows(session: Session, *where) -> dict[tuple[int, str], Scen
         .where(*where).order_by(ScenarioRun.user_id, ScenarioRun.number)
     )
     for user_id, slug, run_id, finished_at, score, passed in rows:
-        record = records.setdefault((user_id, slug), ScenarioRecord())
-        record.runs += 1
-        if finished_at is None:
-            record.open_run_id = run_id
-            continue
-        record.finished += 1
-        record.passed += bool(passed)
-        record.latest = score
-        record.best = score if record.best is None else max(record.best, score)
+        add_scenario_run(records.setdefault((user_id, slug), ScenarioRecord()), run_id, finished_at, score, passed)
     return records
+
+
+def add_scenario_run(record: ScenarioRecord, run_id: int, finished_at, score: float | None, passed) -> None:
+    """Count one play-through into `record`; runs are added in the order they were played."""
+    record.runs += 1
+    if finished_at is None:
+        record.open_run_id = run_id
+        return
+    record.finished += 1
+    record.passed += bool(passed)
+    record.latest = score
+    record.best = score if record.best is None else max(record.best, score)
 
 
 @dataclass

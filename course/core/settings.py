@@ -15,6 +15,9 @@ KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days"
         # single sign-on (core/sso.py): whether directory users may also use passwords, link by email, claims
         "sso_passwords_allowed", "sso_link_by_email", "sso_role_claim", "sso_badge_claim")
 PROCEDURE_PREFIX = "procedure."  # the academy's procedures (core/procedures.py), read by the same query
+# Read on every page (the academy's name is in the header): built once.
+SETTINGS_QUERY = select(Setting).where(or_(Setting.key.in_(KEYS), Setting.key.startswith(PROCEDURE_PREFIX,
+                                                                                         autoescape=True)))
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,7 @@ def _load(session: Session) -> tuple[dict[str, object], dict[str, dict[str, str]
     if has_app_context() and "dignity_settings" in g and "dignity_procedures" in g:
         return g.dignity_settings, g.dignity_procedures
     values, procedures = {}, {}
-    rows = session.scalars(select(Setting).where(or_(Setting.key.in_(KEYS),
-                                                     Setting.key.startswith(PROCEDURE_PREFIX, autoescape=True))))
+    rows = session.scalars(SETTINGS_QUERY)
     for row in rows:
         if row.key.startswith(PROCEDURE_PREFIX):
             procedures[row.key.removeprefix(PROCEDURE_PREFIX)] = {

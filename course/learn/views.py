@@ -90,7 +90,8 @@ def lesson(slug: str, lesson_slug: str):
     if lesson.content_note and not acknowledged:
         return render_template("learn/content_note.html", module=module, lesson=lesson,
                                paused_at=paused_modules(db.session, current_user).get(slug))
-    record_lesson_visit(db.session, current_user, lesson)
+    if lesson.slug not in module_progress.visited_lessons:  # a returning reader's visit is on record already
+        record_lesson_visit(db.session, current_user, lesson)
     index = module.lessons.index(lesson)
     return render_template(
         "learn/lesson.html", module=module, lesson=lesson, mp=module_progress, form=CompleteLessonForm(),

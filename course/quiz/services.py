@@ -120,18 +120,40 @@ class AttemptClosed(Exception):
     """Another request graded the attempt first: whatever this request changed must be rolled back."""
 
 
-def load_attempt(session: Session, attempt_id: int, lock: bool = False) -> QuizAttempt | None:
+def load_attempt(session: Session, attempt_id: int, lock: bool = False, content: bool = True) -> QuizAttempt | None:
     """An attempt with its items, questions and module, in a constant number of queries.
 
     `lock=True` (every POST to an attempt) takes the attempt's row lock first (`SELECT … FOR UPDATE`; SQLite's
     POSTs already hold the write lock), so a save or submit racing a submission waits, then sees it graded.
+    `content=False`: the attempt and its items only (two queries), for a page that shows the questions from the
+    cached live course (`attempt_content`).
     """
     query = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
     if lock:
         query = query.with_for_update(of=QuizAttempt).execution_options(populate_existing=True)
+    if not content:
+        return session.scalar(query.options(selectinload(QuizAttempt.items)))
     return session.scalar(query.options(
-        selectinload(QuizAttempt.items).selectinload(AttemptItem.question).selectinload(Question.module),
-        selectinload(QuizAttempt.module).selectinload(Module.lessons)))
+        # The questions come with their items (one query), their modules in one more; the attempt's own module is
+        # among those (found without a query), and its lessons load only on pages that link to them.
+        selectinload(QuizAttempt.items).joinedload(AttemptItem.question, innerjoin=True).selectinload(Question.module)))
+
+
+def attempt_content(session: Session, attempt: QuizAttempt, version) -> tuple[Module | None, dict[int, Question]]:
+    """The attempt's module (None for the exam, a baseline check or a review round) and its questions by id.
+
+    From `version`, the cached live course, when the attempt was drawn from it: no query, and nothing attached to
+    the session (the attempt's own relationships are left alone). An attempt on an earlier version reads them from
+    the database, in one query for the questions (its items then find theirs without one) and one for the module.
+    """
+    wanted = {item.question_id for item in attempt.items}
+    modules = [m for m in version.modules if attempt.module_id in (None, m.id)] if version is not None else []
+    found = {q.id: q for m in modules for q in (*m.questions, *m.exam_questions) if q.id in wanted}
+    module = next((m for m in modules if m.id == attempt.module_id), None)
+    if len(found) == len(wanted) and (attempt.module_id is None or module is not None):
+        return module, found
+    session.scalars(select(Question).where(Question.id.in_(wanted))).all()
+    return attempt.module, {item.question_id: item.question for item in attempt.items}
 
 
 def page_items(attempt: QuizAttempt, page: int, per_page: int) -> list[AttemptItem]:

@@ -23,6 +23,7 @@ from course.quiz.review import missed_objectives, review, shows_correct_answers
 from course.quiz.services import (
     AttemptClosed,
     QuizUnavailable,
+    attempt_content,
     attempts_used,
     field_name,
     finalize_if_overdue,
@@ -38,9 +39,9 @@ bp = Blueprint("quiz", __name__)
 CROSS_MODULE_PAGE_SIZE = 5  # practice rounds, the final exam and the baseline check: questions a page
 
 
-def own_attempt(attempt_id: int, lock: bool = False) -> QuizAttempt:
+def own_attempt(attempt_id: int, lock: bool = False, content: bool = True) -> QuizAttempt:
     """The current user's attempt, or 404: other people's attempts do not exist for them."""
-    attempt = load_attempt(db.session, attempt_id, lock)
+    attempt = load_attempt(db.session, attempt_id, lock, content)
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
@@ -84,11 +85,11 @@ def start(slug: str):
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
 
 
-def per_page(attempt: QuizAttempt) -> int:
+def per_page(attempt: QuizAttempt, module=None) -> int:
     """Questions a page: the module's setting; practice rounds, the exam and the baseline check span modules."""
-    if attempt.module is None:
+    if attempt.module_id is None:
         return CROSS_MODULE_PAGE_SIZE
-    return attempt.module.quiz_settings.get("questions_per_page", 5)
+    return (module or attempt.module).quiz_settings.get("questions_per_page", 5)
 
 
 def closed_attempt(attempt: QuizAttempt, posted: bool = False):
@@ -104,31 +105,38 @@ def closed_attempt(attempt: QuizAttempt, posted: bool = False):
     return None
 
 
-def attempt_page(attempt: QuizAttempt, page: int, problems: dict | None = None):
+def attempt_page(attempt: QuizAttempt, page: int, problems: dict | None = None, content=None):
     """One page of questions, with any problems in what was just sent (422): a question with a problem shows
-    what was sent, not what was saved before, so the trainee fixes their answer rather than redoing it."""
+    what was sent, not what was saved before, so the trainee fixes their answer rather than redoing it.
+
+    `content`: the attempt's module and questions by id (`attempt_content`), else read from the attempt."""
+    module, questions = content or (attempt.module, {item.question_id: item.question for item in attempt.items})
     answered = sum(1 for item in attempt.items if item.response)
-    items = page_items(attempt, page, per_page(attempt))
+    items = page_items(attempt, page, per_page(attempt, module))
     # In the language the attempt was started in, even if the trainee has switched language since.
-    words = {item.position: question_words(item.question, attempt.language) for item in items}
-    return render_template("quiz/attempt.html", attempt=attempt, form=AttemptForm(), problems=problems or {},
-                           sent=request.form if problems else {}, words=words,
-                           items=items, page=page,
-                           pages=page_count(attempt, per_page(attempt)), answered=answered, now=utcnow(),
+    words = {item.position: question_words(questions[item.question_id], attempt.language) for item in items}
+    return render_template("quiz/attempt.html", attempt=attempt, module=module, questions=questions,
+                           form=AttemptForm(), problems=problems or {}, sent=request.form if problems else {},
+                           words=words, items=items, page=page,
+                           pages=page_count(attempt, per_page(attempt, module)), answered=answered, now=utcnow(),
                            field_name=field_name, get_type=get_type), 422 if problems else 200
 
 
-def current_page(attempt: QuizAttempt, values) -> int:
+def current_page(attempt: QuizAttempt, values, module=None) -> int:
     """The page the request names, within the attempt's pages."""
-    return min(max(values.get("page", 1, type=int) or 1, 1), page_count(attempt, per_page(attempt)))
+    return min(max(values.get("page", 1, type=int) or 1, 1), page_count(attempt, per_page(attempt, module)))
 
 
 @bp.get("/attempts/<int:attempt_id>")
 @writes_on_get  # an attempt whose time ran out is graded when it is next opened
 @login_required
 def attempt(attempt_id: int):
-    attempt = own_attempt(attempt_id)
-    return closed_attempt(attempt) or attempt_page(attempt, current_page(attempt, request.args))
+    attempt = own_attempt(attempt_id, content=False)  # the questions come from the cached live course
+    if attempt.is_submitted or attempt.is_overdue(utcnow()):  # graded here, or a redirect: read it all
+        db.session.expire(attempt)
+        return closed_attempt(own_attempt(attempt_id))
+    content = attempt_content(db.session, attempt, load_live_version(db.session))
+    return attempt_page(attempt, current_page(attempt, request.args, content[0]), content=content)
 
 
 @bp.post("/attempts/<int:attempt_id>")
