@@ -3,16 +3,17 @@ factories for users, an `auth` helper, CSRF-aware form posting and query countin
 
 from __future__ import annotations
 
+import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import create_engine, event, make_url, select, text
 from sqlalchemy.engine import Engine
 
 from course import create_app
-from course.config import testing_config
+from course.config import normalise_database_url, testing_config
 from course.content.publish import sync_content
 from course.core.accounts import create_user
 from course.core.catalogue import load_live_version
@@ -21,6 +22,38 @@ from course.models import AttemptItem, Model, QuizAttempt, Role
 from tests.smtp_server import smtp_app, smtp_server  # noqa: F401 - fixtures: a real SMTP server per test
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+_WORKER_DATABASE: dict[str, str] = {}
+
+
+def pytest_configure(config) -> None:
+    """Under pytest-xdist on PostgreSQL, each worker gets a database of its own, made afresh (named after the one
+    DATABASE_URL gives, which is kept for connecting); tests that read DATABASE_URL see the worker's."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("DATABASE_URL", "")
+    if not worker or not url.startswith("postgresql"):
+        return
+    base = make_url(normalise_database_url(url))
+    name = f"{base.database}_{worker}"
+    with _admin_connection(base) as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    os.environ["DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
+    _WORKER_DATABASE.update(base=base.render_as_string(hide_password=False), name=name)
+
+
+def pytest_unconfigure(config) -> None:
+    if _WORKER_DATABASE:
+        with _admin_connection(make_url(_WORKER_DATABASE["base"])) as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{_WORKER_DATABASE["name"]}" WITH (FORCE)'))
+
+
+@contextmanager
+def _admin_connection(url):
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
