@@ -1,4 +1,4 @@
-"""standings: each trainee's place in the live course, summarised for the cohort pages
+"""standings: each trainee's place in the live course, summarised for the cohort pages; users listed by name
 
 Revision ID: 1795599000
 Revises: 1795598000
@@ -64,12 +64,14 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('cohort_id', 'module_slug', 'status', 'band'),
     )
+    op.create_index('ix_users_name_lower', 'users', [sa.text('lower(name)'), 'id'], unique=False)
     op.create_index('ix_module_standings_cover', 'module_standings', ['user_id', 'module_slug', 'status', 'best_score'])
 
 
 def downgrade() -> None:
     """Drop the summaries (they are rebuilt from the records on the way back up)."""
     op.drop_index('ix_module_standings_cover', table_name='module_standings')
+    op.drop_index('ix_users_name_lower', table_name='users')
     op.drop_table('cohort_module_totals')
     op.drop_table('cohort_totals')
     op.drop_table('module_standings')

@@ -68,6 +68,7 @@ class User(UserMixin, Model):
 # The academy-wide search (admin.services.find_users) finds an exact email or badge number through these.
 Index("ix_users_email_lower", func.lower(User.email))
 Index("ix_users_badge_number_lower", func.lower(User.badge_number))
+Index("ix_users_name_lower", func.lower(User.name), User.id)  # lists by name: cohort pages, admin search
 
 UNUSABLE_PASSWORD = "!"  # noqa: S105 - not a password: no Argon2 hash matches it, so nobody can sign in
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import has_request_context
-from sqlalchemy import Select, and_, case, exists, func, not_, or_, select
+from sqlalchemy import Date, Select, and_, case, exists, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
 from course.core.cohort_totals import BAND_WIDTH, NO_SCORE, materialize, read_totals
@@ -73,8 +73,13 @@ def members_of(cohort: Cohort):
     return select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id).subquery()
 
 
-def flag_clauses(version: ContentVersion, now: datetime) -> dict[str, object]:
-    """Each filter as a SQL condition over cohort_members ⋈ cohorts ⋈ users ⟕ trainee_standings."""
+def flag_clauses(version: ContentVersion, now: datetime, exemptions: bool = True,
+                 cohort: Cohort | None = None) -> dict[str, object]:
+    """Each filter as a SQL condition over cohort_members ⋈ cohorts ⟕ trainee_standings.
+
+    `exemptions=False` when the cohort has none: the exemption rule's subquery is left out. With `cohort`, its
+    due date is a parameter (the effective due date is then `coalesce(cohort_members.due_on, :cohort_due_on)`,
+    the same rule as core.memberships.EFFECTIVE_DUE_ON) and the conditions need no join to `cohorts`."""
     standing, today = TraineeStanding, now.date()
     slugs = [module.slug for module in version.modules]
     completed_there = exists().where(ModuleStanding.user_id == CohortMember.user_id,
@@ -84,12 +89,12 @@ def flag_clauses(version: ContentVersion, now: datetime) -> dict[str, object]:
                    .where(MemberExemption.cohort_member_id == CohortMember.id,
                           MemberExemption.module_slug.in_(slugs), not_(completed_there))
                    .correlate_except(MemberExemption).scalar_subquery())
-    complete = and_(func.coalesce(standing.exam_ok, False).is_(True),
-                    func.coalesce(standing.modules_complete, 0) + exempt_open >= len(slugs)) if slugs else False
+    modules_done = func.coalesce(standing.modules_complete, 0) + (exempt_open if exemptions else 0)
+    complete = and_(func.coalesce(standing.exam_ok, False).is_(True), modules_done >= len(slugs)) if slugs else False
     current = and_(standing.certificate_id.is_not(None), standing.certificate_void.is_(False))
     valid = and_(current, or_(standing.certificate_expires_at.is_(None), standing.certificate_expires_at > now))
     done = or_(complete, valid)
-    due = EFFECTIVE_DUE_ON
+    due = EFFECTIVE_DUE_ON if cohort is None else func.coalesce(CohortMember.due_on, literal(cohort.due_on, Date))
     return {
         "complete": complete,
         "completed": done,
@@ -102,10 +107,12 @@ def flag_clauses(version: ContentVersion, now: datetime) -> dict[str, object]:
     }
 
 
-def _members(query: Select, cohort: Cohort) -> Select:
-    return (query.select_from(CohortMember).join(Cohort, Cohort.id == CohortMember.cohort_id)
-            .join(User, User.id == CohortMember.user_id)
-            .outerjoin(TraineeStanding, TraineeStanding.user_id == CohortMember.user_id)
+def _members(query: Select, cohort: Cohort, users: bool = True) -> Select:
+    """`query` over the cohort's members and their standings (and their accounts, for names and searching)."""
+    query = query.select_from(CohortMember)
+    if users:
+        query = query.join(User, User.id == CohortMember.user_id)
+    return (query.outerjoin(TraineeStanding, TraineeStanding.user_id == CohortMember.user_id)
             .where(CohortMember.cohort_id == cohort.id))
 
 
@@ -126,12 +133,14 @@ def cohort_page(session: Session, cohort: Cohort, version: ContentVersion, flag:
     """The cohort page's figures and one page of rows; brings stale standings up to date first (a write)."""
     now = now or utcnow()
     bring_up_to_date(session, cohort, version)
-    flags = flag_clauses(version, now)
+    exempted = session.scalar(select(exists().where(MemberExemption.cohort_member_id == CohortMember.id,
+                                                    CohortMember.cohort_id == cohort.id)))
+    flags = flag_clauses(version, now, exemptions=bool(exempted), cohort=cohort)
     filters = ("overdue", "due_soon", "not_started", "failed", "renewal_due", "completed")
     totals = session.execute(_members(select(
         func.count(CohortMember.id), _flag_sum(flags["complete"]),
         _flag_sum(func.coalesce(TraineeStanding.exam_passed, False).is_(True)),
-        *(_flag_sum(flags[name]) for name in filters)), cohort)).one()
+        *(_flag_sum(flags[name]) for name in filters)), cohort, users=False)).one()
     size, completed, exam_passed, *counted = (int(value) for value in totals)
     result = CohortPage(cohort, version, size, completed, exam_passed, dict(zip(filters, counted, strict=True)))
     query = _members(select(CohortMember.user_id), cohort)

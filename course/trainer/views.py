@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import smtplib
 
 from flask import (
@@ -14,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -92,7 +94,12 @@ def cohort(cohort_id: int):
     return render_template("trainer/cohort.html", cohort=cohort, progress=page, flag=flag, sort=sort, search=search,
                            rows=page.rows, matched=page.matched, page=page.page, pages=page.pages, filters=FILTERS,
                            totals=page.totals, co_trainer_form=CoTrainerForm(), charts=cohort_charts(page),
-                           invited=invited_emails(db.session, cohort))
+                           invited=invited_emails(db.session, cohort), percent=percent_formatter())
+
+
+def percent_formatter():
+    """`format_percent` for 0-100 values, each value formatted once per page (a matrix repeats a few dozen)."""
+    return functools.lru_cache(maxsize=512)(lambda value: format_percent(value / 100))
 
 
 def cohort_charts(page) -> list[dict]:

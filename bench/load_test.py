@@ -1,0 +1,120 @@
+"""Benchmark: N simulated trainees (default 1,000) and 5 trainers against gunicorn on this machine, with its goals.
+
+One command for the load test of docs/performance.md: it prepares a throw-away database (`bench/locustfile.py
+setup`), serves the app with the docs/operations.md settings (4 workers x 1 thread, gthread, keep-alive 10),
+runs locust headless on the same machine (the users sign in as they are spawned; then LOAD_SECONDS of steady
+use are measured), runs the exactly-once check on the attempts, reads the workers' memory, and prints each goal:
+
+    .venv/bin/python bench/load_test.py                         # 1,000 trainees, SQLite in a temporary folder
+    .venv/bin/python bench/load_test.py --trainees 200 --seconds 60
+    DATABASE_URL=postgresql+psycopg://…/throwaway .venv/bin/python bench/load_test.py   # its schema is dropped!
+
+Goals (the Performance issue): 0 errors; p95 < 500 ms for pages and for quiz submissions; every graded attempt
+stored exactly once; each gunicorn worker under 150 MB RSS after the run. Needs the bench extra
+(`pip install -e '.[bench]'`, which brings locust). Exits non-zero when a goal is not met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from throughput import Server  # noqa: E402 - bench/ is not a package
+
+MOODLE_USERS_PER_VCPU = 2000 / 16  # Moodle's published load test: 2,000 quiz users on 12 + 4 vCPU
+
+
+def reset_postgresql(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def worker_rss_mb(server: Server) -> list[float]:
+    """Resident memory of each gunicorn worker, in MB (from /proc)."""
+    sizes = []
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+    for child in children:
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+def read_stats(prefix: Path) -> dict[str, dict[str, str]]:
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        return {row["Name"] if row["Type"] else "Aggregated": row for row in csv.DictReader(handle)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trainees", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=60, help="the measured window, after every user signed in")
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    args = parser.parse_args()
+    python, root = sys.executable, BENCH.parent
+    with tempfile.TemporaryDirectory() as workdir:
+        env = os.environ | {"INSTANCE_PATH": workdir, "CREDENTIAL_KEY_DIR": f"{workdir}/keys",
+                            "LOAD_TRAINEES": str(args.trainees), "LOAD_SECONDS": str(args.seconds),
+                            "LOAD_LOG": f"{workdir}/attempts.txt", "AUTH_RATE_LIMIT": "100000/minute"}
+        if env.get("DATABASE_URL", "").startswith("postgresql"):
+            reset_postgresql(env["DATABASE_URL"])
+        database = env.get("DATABASE_URL", "SQLite")
+        print(f"Load test: {args.trainees:,} trainees + 5 trainers, {database.split('@')[-1]}, {os.cpu_count()} CPUs",
+              flush=True)
+        subprocess.run([python, str(BENCH / "locustfile.py"), "setup"], env=env, cwd=root, check=True)  # noqa: S603
+        server = Server(root, "app:app", env, Path(workdir) / "gunicorn.log")
+        try:
+            users = args.trainees + 5
+            cap = int(users / args.spawn_rate + args.seconds + 300)
+            run = subprocess.run([str(Path(python).parent / "locust"), "-f", str(BENCH / "locustfile.py"),  # noqa: S603
+                                  "--headless", "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{cap}s",
+                                  "--host", server.base, "--only-summary", "--csv", f"{workdir}/locust"],
+                                 env=env, cwd=root, capture_output=True, text=True)
+            rss = worker_rss_mb(server)
+        finally:
+            server.stop()
+        ramp = [line for line in (run.stdout + run.stderr).splitlines() if line.startswith(("ramp", "Measuring"))]
+        print("\n".join(ramp) or "no ramp line: the run ended before every user signed in", flush=True)
+        check = subprocess.run([python, str(BENCH / "locustfile.py"), "check"], env=env, cwd=root,  # noqa: S603
+                               capture_output=True, text=True)
+        print(check.stdout.strip().splitlines()[-1] if check.stdout.strip() else check.stderr.strip()[-500:])
+        stats = read_stats(Path(f"{workdir}/locust"))
+        errors = sum(int(row["Failure Count"]) for name, row in stats.items() if name != "Aggregated")
+        total = stats["Aggregated"]
+        submissions = [row for name, row in stats.items() if "submit" in name]
+        print(f"measured {float(total['Requests/s']):.0f} requests/s, {int(total['Request Count']):,} requests, "
+              f"{errors} failed; median {total['50%']} ms, p95 {total['95%']} ms, p99 {total['99%']} ms")
+        for name, row in sorted(stats.items()):
+            if name != "Aggregated":
+                print(f"  {name}: {row['Request Count']} requests, median {row['50%']} ms, p95 {row['95%']} ms")
+        log = (Path(workdir) / "gunicorn.log").read_text(errors="replace")
+        server_errors = sum(line.count("Traceback") + line.count("database is locked") for line in log.splitlines())
+        goals = {
+            "0 errors": errors == 0 and run.returncode == 0 and server_errors == 0,
+            "p95 < 500 ms, all pages": float(total["95%"]) < 500,
+            "p95 < 500 ms, quiz submissions": all(float(row["95%"]) < 500 for row in submissions) and bool(submissions),
+            "every graded attempt stored exactly once": check.returncode == 0,
+            "each worker < 150 MB RSS after the run": bool(rss) and max(rss) < 150,
+        }
+        print(f"workers' RSS after the run: {', '.join(f'{size:.0f}' for size in rss)} MB; "
+              f"{users / (os.cpu_count() or 1):.0f} users per core (Moodle's published test: "
+              f"{MOODLE_USERS_PER_VCPU:.0f} per vCPU)")
+        for goal, met in goals.items():
+            print(f"goal: {goal}: {'MET' if met else 'NOT MET'}")
+        sys.exit(0 if all(goals.values()) else 1)
+
+
+if __name__ == "__main__":
+    main()
