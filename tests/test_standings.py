@@ -114,6 +114,11 @@ def test_sorting_and_paging_walk_every_trainee_once_in_order(app, make_user, sor
             number += 1
         assert page.pages == 5
         assert len({row.user.id for row in seen}) == 45 == len(seen)
+        beyond = cohort_page(db.session, cohort, version, sort=sort, page=99, page_size=10)
+        last = [row.user.id for row in page.rows]
+        assert (beyond.page, beyond.matched, [row.user.id for row in beyond.rows]) == (5, 45, last)
+        nobody = cohort_page(db.session, cohort, version, search="no such trainee", page=3, page_size=10)
+        assert (nobody.page, nobody.pages, nobody.matched, nobody.rows) == (1, 1, 0, [])
         keys = {"name": lambda r: r.user.name.lower(), "joined": lambda r: r.joined_at,
                 "progress": lambda r: r.percent, "-progress": lambda r: -r.percent}[sort]
         assert [keys(row) for row in seen] == sorted(keys(row) for row in seen)

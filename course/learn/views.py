@@ -14,7 +14,7 @@ from course.core.forms import ConfirmForm
 from course.core.memberships import cohort_standings, trainee_cohorts
 from course.core.progress import course_progress
 from course.core.records import latest_certificate, objective_mastery
-from course.database import writes_on_get
+from course.database import write_first
 from course.extensions import db
 from course.learn.forms import CompleteLessonForm
 from course.learn.services import complete_lesson, pause_module, record_lesson_visit, resume_module
@@ -77,7 +77,6 @@ def module(slug: str):
 
 
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
-@writes_on_get
 @login_required
 def lesson(slug: str, lesson_slug: str):
     version, progress = live_course()
@@ -91,7 +90,8 @@ def lesson(slug: str, lesson_slug: str):
         return render_template("learn/content_note.html", module=module, lesson=lesson,
                                paused_at=paused_modules(db.session, current_user).get(slug))
     if lesson.slug not in module_progress.visited_lessons:  # a returning reader's visit is on record already
-        record_lesson_visit(db.session, current_user, lesson)
+        with write_first(db.session):  # a short writer transaction of its own; the page itself only reads
+            record_lesson_visit(db.session, current_user, lesson)
     index = module.lessons.index(lesson)
     return render_template(
         "learn/lesson.html", module=module, lesson=lesson, mp=module_progress, form=CompleteLessonForm(),

@@ -13,7 +13,7 @@ from course.core.i18n import question_words
 from course.core.progress import course_progress
 from course.core.questions import ResponseError, get_type
 from course.core.timezones import zone_label
-from course.database import writes_on_get
+from course.database import write_first, writes_on_get
 from course.extensions import db
 from course.models import QuizAttempt, utcnow
 from course.quiz.exam_views import assessment_result_page
@@ -128,13 +128,16 @@ def current_page(attempt: QuizAttempt, values, module=None) -> int:
 
 
 @bp.get("/attempts/<int:attempt_id>")
-@writes_on_get  # an attempt whose time ran out is graded when it is next opened
 @login_required
 def attempt(attempt_id: int):
     attempt = own_attempt(attempt_id, content=False)  # the questions come from the cached live course
-    if attempt.is_submitted or attempt.is_overdue(utcnow()):  # graded here, or a redirect: read it all
+    if attempt.is_submitted:
         db.session.expire(attempt)
         return closed_attempt(own_attempt(attempt_id))
+    if attempt.is_overdue(utcnow()):  # its time ran out: graded now, in a writer transaction of its own
+        db.session.expire(attempt)
+        with write_first(db.session):
+            return closed_attempt(own_attempt(attempt_id))
     content = attempt_content(db.session, attempt, load_live_version(db.session))
     return attempt_page(attempt, current_page(attempt, request.args, content[0]), content=content)
 

@@ -148,18 +148,29 @@ def cohort_page(session: Session, cohort: Cohort, version: ContentVersion, flag:
         query = query.where(flags[flag])
     if search.strip():
         query = query.where(text_match(search, User.name, User.email, User.badge_number))
-    filtered = flag in filters or bool(search.strip())
-    result.matched = session.scalar(select(func.count()).select_from(query.subquery())) if filtered else size
+    ids, result.matched, result.page = page_of(session, query.order_by(*SORTS.get(sort, SORTS["name"])()),
+                                               page, page_size)
     result.pages = max(1, -(-result.matched // page_size))
-    result.page = min(max(page, 1), result.pages)
-    ids = list(session.scalars(query.order_by(*SORTS.get(sort, SORTS["name"])())
-                               .offset((result.page - 1) * page_size).limit(page_size)))
     if ids:
         built = {row.user.id: row for row in cohort_progress(session, cohort, version, now, user_ids=ids).rows}
         result.rows = [built[user_id] for user_id in ids]
     result.totals, result.bands = module_totals(session, cohort, version, size)
     result.completion_points = completion_over_time(session, cohort)
     return result
+
+
+def page_of(session: Session, query: Select, page: int, page_size: int) -> tuple[list[int], int, int]:
+    """One page of the ids `query` selects, how many it selects in all, and the page number (a page past the end
+    is the last page). The count comes with the page, from one scan (`count(*) OVER ()`)."""
+    page = max(page, 1)
+    rows = session.execute(query.add_columns(func.count().over()).offset((page - 1) * page_size)
+                           .limit(page_size)).all()
+    if rows or page == 1:
+        return [row[0] for row in rows], rows[0][1] if rows else 0, page
+    matched = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if not matched:
+        return [], 0, 1
+    return page_of(session, query, -(-matched // page_size), page_size)
 
 
 def bring_up_to_date(session: Session, cohort: Cohort, version: ContentVersion) -> bool:
