@@ -109,8 +109,8 @@ def main() -> None:
             "each worker < 150 MB RSS after the run": bool(rss) and max(rss) < 150,
         }
         print(f"workers' RSS after the run: {', '.join(f'{size:.0f}' for size in rss)} MB; "
-              f"{users / (os.cpu_count() or 1):.0f} users per core (Moodle's published test: "
-              f"{MOODLE_USERS_PER_VCPU:.0f} per vCPU)")
+              f"{users / (os.cpu_count() or 1):.0f} simulated users per core (Moodle's published test served "
+              f"{MOODLE_USERS_PER_VCPU:.0f} per vCPU within its goals)")
         for goal, met in goals.items():
             print(f"goal: {goal}: {'MET' if met else 'NOT MET'}")
         sys.exit(0 if all(goals.values()) else 1)
