@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import JSON, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from course.models.base import UTCDateTime
@@ -46,6 +47,14 @@ def request_may_write() -> bool:
         return True
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     return bool(getattr(view, "writes_on_get", False))
+
+
+def dialect_insert(session):
+    """The database's own INSERT, which can skip or update a row that exists (ON CONFLICT): PostgreSQL or SQLite."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise RuntimeError(f"INSERT … ON CONFLICT needs PostgreSQL or SQLite, not {dialect}")
+    return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
 def configure_engine(engine: Engine) -> None:

@@ -9,7 +9,8 @@ from sqlalchemy import event, select, update
 
 from course.core.catalogue import load_live_version
 from course.core.progress import course_progress
-from course.core.standings import certificates_of, rebuild, standing_values
+from course.core.records import certificate_summaries
+from course.core.standings import rebuild, standing_values
 from course.demo import seed_demo_cohort
 from course.extensions import db
 from course.models import (
@@ -176,7 +177,7 @@ def stored_and_fresh(app, user_id):
         version = load_live_version(db.session)
         standing = db.session.get(TraineeStanding, user_id)
         user = db.session.get(User, user_id)
-        latest, first = certificates_of(db.session, [user_id])
+        latest, first = certificate_summaries(db.session, Certificate.user_id == user_id)
         fresh = standing_values(course_progress(db.session, user, version), latest.get(user_id), first.get(user_id))
         stored = None if standing is None else {key: getattr(standing, key) for key in fresh}
         if stored is not None and stored["certificate_expires_at"] is not None:

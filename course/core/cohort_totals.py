@@ -19,11 +19,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from sqlalchemy import case, delete, func, insert, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from course.core.progress import NOT_STARTED
+from course.database import dialect_insert
 from course.models import Cohort, CohortMember, CohortModuleTotal, CohortTotals, ContentVersion, ModuleStanding
+from course.reports.charts import band_index
 
 BAND_WIDTH = 20  # score bands: 0-19%, 20-39%, … 80-100% (reports.charts.score_bands)
 NO_SCORE = -1
@@ -33,10 +34,8 @@ Cell = tuple[str, str, float | None]  # module slug, status, best score
 
 
 def band_of(score: float | None) -> int:
-    """The band of a best score, as reports.charts.score_bands counts it; NO_SCORE for none."""
-    if score is None:
-        return NO_SCORE
-    return min(int(max(score, 0) // BAND_WIDTH), len(range(0, 100, BAND_WIDTH)) - 1)
+    """The band of a best score, as the charts count it (reports.charts.band_index); NO_SCORE for none."""
+    return NO_SCORE if score is None else band_index(score, BAND_WIDTH)
 
 
 def band_sql(score):
@@ -110,8 +109,7 @@ def apply_changes(session: Session, version: ContentVersion, old: dict[int, list
             if count or score]
     if rows:
         table = CohortModuleTotal.__table__
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(table).values(rows)
+        statement = dialect_insert(session)(table).values(rows)
         session.execute(statement.on_conflict_do_update(
             index_elements=["cohort_id", "module_slug", "status", "band"],
             set_={"trainees": table.c.trainees + statement.excluded.trainees,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from course.core.memberships import EFFECTIVE_DUE_ON
+from course.database import dialect_insert
 from course.models import Notice
 
 NOTICE_COLUMNS = ["user_id", "kind", "subject", "cohort_id", "status", "attempts", "created_at"]
@@ -29,15 +29,12 @@ def queue_notices(session: Session, rows: Select | list[dict]) -> int:
     The database decides (INSERT … SELECT … ON CONFLICT DO NOTHING on the unique recipient/kind/subject),
     so two runs or two trainers at once cannot queue, and so cannot send, the same email twice.
     """
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    if dialect not in ("postgresql", "sqlite"):
-        raise RuntimeError(f"queueing notices needs PostgreSQL or SQLite, not {dialect}")
+    insert = dialect_insert(session)
     if isinstance(rows, list):
         if not rows:
             return 0
-        statement = module.insert(Notice.__table__).values(rows).on_conflict_do_nothing()
+        statement = insert(Notice.__table__).values(rows).on_conflict_do_nothing()
     else:
-        statement = module.insert(Notice.__table__).from_select(NOTICE_COLUMNS, rows).on_conflict_do_nothing()
+        statement = insert(Notice.__table__).from_select(NOTICE_COLUMNS, rows).on_conflict_do_nothing()
     # Without preserve_rowcount an INSERT's count is not kept once its cursor closes (PostgreSQL reports -1).
     return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount

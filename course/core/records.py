@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import Session
@@ -152,3 +153,17 @@ def certificate_history(session: Session, user: User) -> list[Certificate]:
     """All the trainee's certificates, newest first."""
     return list(session.scalars(select(Certificate).where(Certificate.user_id == user.id)
                                 .order_by(Certificate.sequence.desc())))
+
+
+def certificate_summaries(session: Session, *where) -> tuple[dict[int, Certificate], dict[int, datetime]]:
+    """For the trainees `where` selects: each one's latest certificate, and when each first got one, in UTC
+    (two queries)."""
+    newest = (select(Certificate.user_id, func.max(Certificate.sequence).label("sequence"))
+              .where(*where).group_by(Certificate.user_id).subquery())
+    latest = session.scalars(select(Certificate).join(
+        newest, (Certificate.user_id == newest.c.user_id) & (Certificate.sequence == newest.c.sequence)))
+    first = session.execute(select(Certificate.user_id, func.min(Certificate.issued_at))
+                            .where(*where).group_by(Certificate.user_id))
+    first_at = {user_id: issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=UTC)
+                for user_id, issued_at in first}
+    return {c.user_id: c for c in latest}, first_at

@@ -10,8 +10,8 @@ How they stay true:
   A change and its summary commit together or not at all.
 - **Rebuilt when stale.** A standing records the content version it was worked out on. After another version goes
   live (or for trainees added in bulk, or before this table existed), a cohort page first rebuilds the standings
-  of its members that are missing or stale (`refresh_stale`), in bulk; `flask standings rebuild` does the same for
-  everyone.
+  of its members that are missing or stale (`stale_user_ids`, then `rebuild`), in bulk; `flask standings rebuild`
+  does the same for everyone.
 - **One writer per trainee.** Writers lock the trainee's standing row before reading the records (PostgreSQL;
   SQLite writers are serialised already), so two transactions changing one trainee cannot leave the older
   summary behind.
@@ -21,19 +21,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import has_app_context
-from sqlalchemy import bindparam, delete, event, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, delete, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from course.core.catalogue import load_live_version
 from course.core.cohort_totals import FORGET, apply_changes, forget
-from course.core.progress import CourseProgress, ModuleProgress
-from course.core.records import QuizRecord, ScenarioRecord, lesson_tallies, quiz_record_rows, scenario_record_rows
+from course.core.progress import CourseProgress, progress_by_user
+from course.core.records import certificate_summaries
+from course.database import dialect_insert
 from course.models import (
-    AttemptPurpose,
     Certificate,
     CertificateStatus,
     CohortMember,
@@ -93,17 +92,12 @@ def _before_commit(session: Session) -> None:
         return
     version = load_live_version(session)
     if version is not None:
-        rebuild(session, version, sorted(touched))
-    session.info.pop(TOUCHED, None)  # rebuilding reads only: nothing new was marked
+        rebuild(session, version, touched)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(TOUCHED, None)
     session.info.pop(FORGET, None)
-
-
-def _insert(session: Session):
-    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
 
 
 def stale_user_ids(session: Session, version: ContentVersion, members) -> list[int]:
@@ -112,14 +106,6 @@ def stale_user_ids(session: Session, version: ContentVersion, members) -> list[i
         select(members.c.user_id).outerjoin(TraineeStanding, TraineeStanding.user_id == members.c.user_id)
         .where(or_(TraineeStanding.user_id.is_(None), TraineeStanding.content_hash != version.content_hash))
         .order_by(members.c.user_id)))
-
-
-def refresh_stale(session: Session, version: ContentVersion, members) -> int:
-    """Rebuild the missing or stale standings among `members` (a subquery with a `user_id` column); how many."""
-    stale = stale_user_ids(session, version, members)
-    if stale:
-        rebuild(session, version, stale, only_stale=True)
-    return len(stale)
 
 
 def rebuild(session: Session, version: ContentVersion, user_ids: Iterable[int], only_stale: bool = False) -> int:
@@ -135,7 +121,7 @@ def rebuild(session: Session, version: ContentVersion, user_ids: Iterable[int], 
 
 
 def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], only_stale: bool) -> int:
-    session.execute(_insert(session)(TraineeStanding.__table__).values([
+    session.execute(dialect_insert(session)(TraineeStanding.__table__).values([
         {"user_id": user_id, "updated_at": utcnow(), **PLACEHOLDER} for user_id in ids
     ]).on_conflict_do_nothing(index_elements=["user_id"]))
     locked = select(TraineeStanding.user_id).where(TraineeStanding.user_id.in_(ids))
@@ -144,8 +130,8 @@ def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], on
     ids = list(session.scalars(locked.order_by(TraineeStanding.user_id).with_for_update()))
     if not ids:
         return 0
-    progress = progress_of(session, version, ids)
-    latest, first = certificates_of(session, ids)
+    progress = progress_by_user(session, version, ids)
+    latest, first = certificate_summaries(session, Certificate.user_id.in_(ids))
     now = utcnow()
     rows, cells = [], []
     for user_id in ids:
@@ -163,7 +149,7 @@ def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], on
         old[user_id].append((slug, status, score))
     session.execute(delete(ModuleStanding.__table__).where(ModuleStanding.__table__.c.user_id.in_(ids)))
     if cells:
-        session.execute(_insert(session)(ModuleStanding.__table__), cells)
+        session.execute(dialect_insert(session)(ModuleStanding.__table__), cells)
     new: dict[int, list] = defaultdict(list)
     for cell in cells:
         new[cell["user_id"]].append((cell["module_slug"], cell["status"], cell["best_score"]))
@@ -186,37 +172,5 @@ def standing_values(progress: CourseProgress, certificate: Certificate | None, f
             CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED)),
         "certificate_expires_at": certificate.expires_at if certificate else None,
         "certificate_renewal_due_at": certificate.renewal_due_at if certificate else None,
-        "first_certified_on": _utc(first_at).date() if first_at else None,
+        "first_certified_on": first_at.date() if first_at else None,
     }
-
-
-def progress_of(session: Session, version: ContentVersion, ids: list[int]) -> dict[int, CourseProgress]:
-    """Each trainee's progress in the live course, for a batch of trainees, in three queries."""
-    lessons = lesson_tallies(session, version, LessonProgress.user_id.in_(ids))
-    purposes = (AttemptPurpose.QUIZ, AttemptPurpose.EXAM) if version.exam_settings else (AttemptPurpose.QUIZ,)
-    quizzes = quiz_record_rows(session, QuizAttempt.user_id.in_(ids), purposes=purposes)
-    scenarios = scenario_record_rows(session, ScenarioRun.user_id.in_(ids))
-    result = {}
-    for user_id in ids:
-        modules = [ModuleProgress(module, quiz=quizzes.get((user_id, module.slug)) or QuizRecord(),
-                                  scenario=scenarios.get((user_id, module.slug)) or ScenarioRecord(),
-                                  lesson_tally=lessons.get((user_id, module.slug), (0, False)))
-                   for module in version.modules]
-        exam = (quizzes.get((user_id, AttemptPurpose.EXAM_SLUG)) or QuizRecord()) if version.exam_settings else None
-        result[user_id] = CourseProgress(version, modules, exam)
-    return result
-
-
-def certificates_of(session: Session, ids: list[int]) -> tuple[dict[int, Certificate], dict[int, datetime]]:
-    """Each trainee's latest certificate, and when each first got one (two queries)."""
-    newest = (select(Certificate.user_id, func.max(Certificate.sequence).label("sequence"))
-              .where(Certificate.user_id.in_(ids)).group_by(Certificate.user_id).subquery())
-    latest = session.scalars(select(Certificate).join(
-        newest, (Certificate.user_id == newest.c.user_id) & (Certificate.sequence == newest.c.sequence)))
-    first = session.execute(select(Certificate.user_id, func.min(Certificate.issued_at))
-                            .where(Certificate.user_id.in_(ids)).group_by(Certificate.user_id))
-    return {c.user_id: c for c in latest}, {user_id: _utc(issued_at) for user_id, issued_at in first}
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

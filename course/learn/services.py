@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
 from course.core.events import LearningEvent, lesson_activity, module_activity, record_learning, statements_wanted
 from course.core.standings import touch
+from course.database import dialect_insert
 from course.models import Lesson, LessonProgress, ModulePause, User, utcnow
-
-
-def _insert(session: Session):
-    """The dialect's INSERT that can skip a row that already exists."""
-    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
 
 
 def record_lesson_visit(session: Session, user: User, lesson: Lesson) -> None:
     """Note that `user` opened `lesson`; a second visit (or a race) changes nothing."""
-    statement = _insert(session)(LessonProgress).values(
+    statement = dialect_insert(session)(LessonProgress).values(
         user_id=user.id, module_slug=lesson.module.slug, lesson_slug=lesson.slug, visited_at=utcnow(),
     ).on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"]).returning(LessonProgress.id)
     if session.execute(statement).scalar() is not None:  # a new row: the first visit
@@ -56,7 +51,8 @@ def pause_module(session: Session, user: User, module_slug: str) -> bool:
 
     Audited. A second request (a double click, another tab) changes nothing and returns False.
     """
-    statement = _insert(session)(ModulePause).values(user_id=user.id, module_slug=module_slug, requested_at=utcnow())
+    statement = dialect_insert(session)(ModulePause).values(user_id=user.id, module_slug=module_slug,
+                                                            requested_at=utcnow())
     inserted = session.scalar(statement.on_conflict_do_nothing(index_elements=["user_id", "module_slug"])
                               .returning(ModulePause.module_slug))  # no row back when it was already paused
     if inserted is None:

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from course.database import writer_transaction
+from course.database import dialect_insert, writer_transaction
 from course.models import MessageStatus, OutboxMessage, WebhookEndpoint, utcnow
 
 FIRST_RETRY_SECONDS = 10
@@ -26,8 +25,7 @@ MAX_RETRY_SECONDS = 3600
 def enqueue(session: Session, kind: str, message_id: str, dedupe_key: str, event: str, payload: dict,
             endpoint_id: int | None = None) -> None:
     """Add a message in the caller's transaction; a fact already written (same `dedupe_key`) is left alone."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(OutboxMessage).values(
+    session.execute(dialect_insert(session)(OutboxMessage).values(
         kind=kind, message_id=message_id, dedupe_key=dedupe_key[:255], event=event, payload=payload,
         endpoint_id=endpoint_id, status=MessageStatus.PENDING, attempts=0, created_at=utcnow(),
         next_attempt_at=utcnow(),

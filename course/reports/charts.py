@@ -114,13 +114,17 @@ def band_labels(width: int = 20) -> list[str]:
     return labels
 
 
+def band_index(score: float, width: int = 20) -> int:
+    """The band a score falls in (0 for 0-19% … the last for 80-100%; 100% joins the top band)."""
+    return min(int(max(score, 0) // width), len(range(0, 100, width)) - 1)
+
+
 def score_bands(scores: Iterable[float], width: int = 20) -> tuple[list[str], list[int]]:
     """Labels ("0-19%", …, "80-100%") and counts for a score distribution; 100% joins the top band."""
     labels = band_labels(width)
-    starts = list(range(0, 100, width))
-    counts = [0] * len(starts)
+    counts = [0] * len(labels)
     for score in scores:
-        counts[min(int(max(score, 0) // width), len(starts) - 1)] += 1
+        counts[band_index(score, width)] += 1
     return labels, counts
 
 

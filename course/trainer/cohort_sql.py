@@ -26,7 +26,7 @@ from course.core.cohort_totals import BAND_WIDTH, NO_SCORE, materialize, read_to
 from course.core.memberships import EFFECTIVE_DUE_ON
 from course.core.progress import COMPLETED, IN_PROGRESS
 from course.core.search import text_match
-from course.core.standings import refresh_stale, stale_user_ids
+from course.core.standings import rebuild, stale_user_ids
 from course.database import write_first
 from course.models import (
     Cohort,
@@ -186,7 +186,7 @@ def bring_up_to_date(session: Session, cohort: Cohort, version: ContentVersion) 
     if not stale and kept == version.content_hash:
         return False
     with write_first(session) if has_request_context() else nullcontext():
-        refresh_stale(session, version, members_of(cohort))
+        rebuild(session, version, stale, only_stale=True)  # each one checked again, under its lock
         materialize(session, cohort, version)
     return True
 

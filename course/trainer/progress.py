@@ -7,27 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.core.memberships import EFFECTIVE_DUE_ON, done_for_cohort, exemptions_by_member
-from course.core.progress import ModuleProgress
-from course.core.records import (
-    QuizRecord,
-    ScenarioRecord,
-    lesson_tallies,
-    quiz_record_rows,
-    scenario_record_rows,
-)
+from course.core.progress import ModuleProgress, progress_by_user
+from course.core.records import QuizRecord, certificate_summaries
 from course.models import (
-    AttemptPurpose,
     Certificate,
     Cohort,
     CohortMember,
     ContentVersion,
-    LessonProgress,
-    QuizAttempt,
-    ScenarioRun,
     User,
     utcnow,
 )
@@ -146,39 +136,16 @@ def cohort_progress(session: Session, cohort: Cohort, version: ContentVersion, n
         .where(CohortMember.id.in_(member_query))
     ).all()
     exempt = exemptions_by_member(session, member_query)
-    lessons = lesson_tallies(session, version, among(LessonProgress.user_id))
-    purposes = (AttemptPurpose.QUIZ, AttemptPurpose.EXAM) if version.exam_settings else (AttemptPurpose.QUIZ,)
-    quizzes = quiz_record_rows(session, among(QuizAttempt.user_id), purposes=purposes)
-    scenarios = scenario_record_rows(session, among(ScenarioRun.user_id))
-    latest, first_at = certificates_of(session, among(Certificate.user_id))
+    courses = progress_by_user(session, version, [user.id for user, *_rest in members], among)
+    latest, first_at = certificate_summaries(session, among(Certificate.user_id))
     rows = []
     for user, joined_at, member_id, due_on in members:
-        cells = []
-        for module in version.modules:
-            key = (user.id, module.slug)
-            cells.append(ModuleProgress(module, quiz=quizzes.get(key) or QuizRecord(),
-                                        scenario=scenarios.get(key) or ScenarioRecord(),
-                                        lesson_tally=lessons.get(key, (0, False))))
-        exam = (quizzes.get((user.id, AttemptPurpose.EXAM_SLUG)) or QuizRecord()) if version.exam_settings else None
-        row = TraineeRow(user, joined_at, cells, latest.get(user.id), first_at.get(user.id), exam=exam,
-                         due_on=due_on, exempt=exempt.get(member_id, frozenset()))
+        course = courses[user.id]
+        row = TraineeRow(user, joined_at, course.modules, latest.get(user.id), first_at.get(user.id),
+                         exam=course.exam, due_on=due_on, exempt=exempt.get(member_id, frozenset()))
         row.flags = flags_for(row, now)
         rows.append(row)
     return CohortProgress(cohort, version, rows, now.date())
-
-
-def certificates_of(session: Session, among) -> tuple[dict[int, Certificate], dict[int, datetime]]:
-    """Each member's latest certificate, and when each first got one, for the members `among` selects (two queries)."""
-    newest = (select(Certificate.user_id, func.max(Certificate.sequence).label("sequence"))
-              .where(among).group_by(Certificate.user_id).subquery())
-    latest = session.scalars(select(Certificate).join(
-        newest, (Certificate.user_id == newest.c.user_id) & (Certificate.sequence == newest.c.sequence)))
-    first = session.execute(select(Certificate.user_id, func.min(Certificate.issued_at))
-                            .where(among).group_by(Certificate.user_id))
-    first_at = {}
-    for user_id, issued_at in first:
-        first_at[user_id] = issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=utcnow().tzinfo)
-    return {c.user_id: c for c in latest}, first_at
 
 
 def flags_for(row: TraineeRow, now: datetime) -> set[str]:
