@@ -28,6 +28,7 @@ from course.content.views import bp as content_admin_bp
 from course.core.completion import register_certifier, register_progress_listener, register_reissuer
 from course.core.errors import database_unavailable, register_error_handlers
 from course.core.events import Writers, register_records_out
+from course.core.fragments import cached_fragment, nav_section, procedures_key
 from course.core.i18n import current_language, register_i18n, select_locale
 from course.core.procedures import render_content, render_plain, render_slot
 from course.core.security import init_security
@@ -90,6 +91,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_template_filter(render_content, "markdown")  # the academy's procedures filled in at render time
     app.add_template_filter(render_plain, "procedures")
     app.add_template_global(render_slot, "procedure_slot")
+    app.add_template_global(cached_fragment)  # the page frame, kept per process (core/fragments.py)
+    app.add_template_global(nav_section)
+    app.add_template_global(procedures_key)
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
                       certificates_admin_bp, transcripts_bp, trainer_bp, trainees_bp, interventions_bp, reports_bp,
                       invitations_bp, pending_bp, notices_bp, calendar_bp, admin_bp, content_admin_bp, sso_bp, lti_bp,

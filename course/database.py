@@ -49,6 +49,17 @@ def request_may_write() -> bool:
     return bool(getattr(view, "writes_on_get", False))
 
 
+def read(session, statement, parameters: dict | None = None):
+    """Run a SELECT of plain columns (no ORM entities) on the session's connection, in its transaction, after
+    flushing pending changes as an ORM query would (unless the caller turned autoflush off).
+
+    For the small queries every page runs (the live version, the settings, a trainee's progress): it skips the ORM's
+    execution layer, about half the CPU of `session.execute` for such a query, and returns the same rows."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, parameters)
+
+
 def dialect_insert(session):
     """The database's own INSERT, which can skip or update a row that exists (ON CONFLICT): PostgreSQL or SQLite."""
     dialect = session.get_bind().dialect.name

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from course.database import read
 from course.models import ModulePause, User
+
+PAUSES_QUERY = (select(ModulePause.module_slug, ModulePause.requested_at)  # read on most pages: built once
+                .where(ModulePause.user_id == bindparam("user_id")))
 
 
 def paused_modules(session: Session, user: User | int) -> dict[str, datetime]:
     """{module slug: when the trainee asked} for every module `user` has paused (one query)."""
     user_id = user if isinstance(user, int) else user.id
-    rows = session.execute(select(ModulePause.module_slug, ModulePause.requested_at)
-                           .where(ModulePause.user_id == user_id))
-    return dict(rows.all())
+    return dict(read(session, PAUSES_QUERY, {"user_id": user_id}).all())

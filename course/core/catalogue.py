@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from course.core.i18n import content_locale
+from course.database import read
 from course.models import ContentVersion, Module
 
 CACHE_KEY = "dignity.content_versions"
@@ -60,7 +61,7 @@ def load_live_version(session: Session) -> ContentVersion | None:
 
     Read-only and shared across requests: never change it or attach it to a session.
     """
-    live = session.execute(LIVE).first()
+    live = read(session, LIVE).first()
     if live is None:
         return None
     if not has_app_context():

@@ -8,6 +8,7 @@ a marker; the markers become the academy's text, or a visible "not set yet" noti
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
@@ -135,21 +136,29 @@ def render_slot(name: str, block: bool = False, values: dict | None = None, for_
     if found is None:
         return _notice(name, block, for_print)
     text, locale = found
+    return _slot_html(text, locale, block)
+
+
+@lru_cache(maxsize=256)
+def _slot_html(text: str, locale: str, block: bool) -> Markup:
+    """A slot's text as HTML (kept by its text: pages show the same few values on every request)."""
     # markdown-it escapes raw HTML and refuses javascript: links, so its output is safe to mark up.
     html = _VALUE_MD.render(text) if block else _VALUE_MD.renderInline(text)
     tag = "div" if block else "span"
     return Markup('<%s class="procedure-slot" lang="%s">%s</%s>') % (tag, locale, Markup(html), tag)  # noqa: S704
 
 
-def _mark(text: str) -> tuple[str, list[str]]:
-    """`text` with each slot reference replaced by a private-use marker, and the names in order."""
+@lru_cache(maxsize=1024)
+def _mark(text: str) -> tuple[str, tuple[str, ...]]:
+    """`text` with each slot reference replaced by a private-use marker, and the names in order (kept by text: a
+    lesson's body is marked once per process, not on every view)."""
     names: list[str] = []
 
     def marker(match: re.Match) -> str:
         names.append(match.group(1))
         return f"\ue000{len(names) - 1}\ue001"
 
-    return REFERENCE.sub(marker, text), names
+    return REFERENCE.sub(marker, text), tuple(names)
 
 
 def render_content(text: str | None, for_print: bool = False) -> Markup:

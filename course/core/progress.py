@@ -15,6 +15,7 @@ from course.core.records import (
     quiz_record_rows,
     scenario_record_rows,
 )
+from course.database import read
 from course.models import (
     AttemptPurpose,
     AttemptStatus,
@@ -139,7 +140,7 @@ def course_progress(session: Session, user: User, version: ContentVersion) -> Co
     completed: dict[str, set[str]] = {}
     quizzes: dict[str, QuizRecord] = {}
     runs: list[tuple] = []
-    rows = session.execute(PROGRESS_QUERY, {"user_id": user.id})
+    rows = read(session, PROGRESS_QUERY, {"user_id": user.id})
     for kind, slug, lesson_slug, number, passed, open_id, failed, score, at in rows:
         if kind == "lesson":
             visited.setdefault(slug, set()).add(lesson_slug)

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
+from course.database import read
 from course.models import ContentVersion, Setting, User, utcnow
 
 KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days", "time_zone",
@@ -16,8 +17,8 @@ KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days"
         "sso_passwords_allowed", "sso_link_by_email", "sso_role_claim", "sso_badge_claim")
 PROCEDURE_PREFIX = "procedure."  # the academy's procedures (core/procedures.py), read by the same query
 # Read on every page (the academy's name is in the header): built once.
-SETTINGS_QUERY = select(Setting).where(or_(Setting.key.in_(KEYS), Setting.key.startswith(PROCEDURE_PREFIX,
-                                                                                         autoescape=True)))
+SETTINGS_QUERY = select(Setting.key, Setting.value).where(
+    or_(Setting.key.in_(KEYS), Setting.key.startswith(PROCEDURE_PREFIX, autoescape=True)))
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,7 @@ def _load(session: Session) -> tuple[dict[str, object], dict[str, dict[str, str]
     if has_app_context() and "dignity_settings" in g and "dignity_procedures" in g:
         return g.dignity_settings, g.dignity_procedures
     values, procedures = {}, {}
-    rows = session.scalars(SETTINGS_QUERY)
-    for row in rows:
+    for row in read(session, SETTINGS_QUERY):
         if row.key.startswith(PROCEDURE_PREFIX):
             procedures[row.key.removeprefix(PROCEDURE_PREFIX)] = {
                 locale: text for locale, text in (row.value.get("value") or {}).items() if text}
@@ -62,6 +62,7 @@ def forget_stored() -> None:
     if has_app_context():
         g.pop("dignity_settings", None)
         g.pop("dignity_procedures", None)
+        g.pop("dignity_procedures_key", None)  # core/fragments.py's key of the procedures
 
 
 def academy_name(session: Session) -> str:

@@ -94,7 +94,7 @@ def lesson(slug: str, lesson_slug: str):
             record_lesson_visit(db.session, current_user, lesson)
     index = module.lessons.index(lesson)
     return render_template(
-        "learn/lesson.html", module=module, lesson=lesson, mp=module_progress, form=CompleteLessonForm(),
+        "learn/lesson.html", module=module, lesson=lesson, mp=module_progress,
         previous=module.lessons[index - 1] if index else None,
         following=module.lessons[index + 1] if index + 1 < len(module.lessons) else None,
     )
