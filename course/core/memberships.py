@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
@@ -74,17 +74,20 @@ class Membership:
         return self.own_due_on if self.own_due_on is not None else self.cohort.due_on
 
 
+_member = and_(CohortMember.cohort_id == Cohort.id, CohortMember.user_id == bindparam("user_id"))
+_invited = and_(CohortInvitation.cohort_id == Cohort.id, CohortInvitation.user_id == bindparam("user_id"))
+TRAINEE_COHORTS = (  # read on every dashboard: built once
+    select(Cohort, CohortMember.id, CohortMember.due_on, CohortInvitation).outerjoin(CohortMember, _member)
+    .outerjoin(CohortInvitation, _invited).where(or_(CohortMember.id.is_not(None), CohortInvitation.id.is_not(None)))
+    .order_by(EFFECTIVE_DUE_ON.is_(None), EFFECTIVE_DUE_ON, Cohort.name, Cohort.id))
+
+
 def trainee_cohorts(session: Session, user: User) -> tuple[list[Membership], list[CohortInvitation]]:
     """The cohorts `user` belongs to (soonest effective due date first) and the unanswered invitations (oldest first).
 
     Two queries, however many cohorts: the dashboard's query count must not grow with them.
     """
-    member = and_(CohortMember.cohort_id == Cohort.id, CohortMember.user_id == user.id)
-    invited = and_(CohortInvitation.cohort_id == Cohort.id, CohortInvitation.user_id == user.id)
-    rows = session.execute(
-        select(Cohort, CohortMember.id, CohortMember.due_on, CohortInvitation).outerjoin(CohortMember, member)
-        .outerjoin(CohortInvitation, invited).where(or_(CohortMember.id.is_not(None), CohortInvitation.id.is_not(None)))
-        .order_by(EFFECTIVE_DUE_ON.is_(None), EFFECTIVE_DUE_ON, Cohort.name, Cohort.id)).all()
+    rows = session.execute(TRAINEE_COHORTS, {"user_id": user.id}).all()
     invitations = sorted((invitation for *_member, invitation in rows if invitation is not None),
                          key=lambda invitation: invitation.id)
     member_ids = [member_id for _cohort, member_id, _due, _invitation in rows if member_id is not None]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import case, func, select, tuple_
+from sqlalchemy import bindparam, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from course.database import read
 from course.models import (
     AttemptItem,
     AttemptPurpose,
@@ -120,20 +121,25 @@ class Mastery:
     latest: float
 
 
+MASTERY = (  # each submitted quiz item's credit by objective, in submission order; built once (every module page)
+    select(QuizAttempt.id, QuizAttempt.submitted_at, Question.objective, AttemptItem.credit)
+    .join(AttemptItem, AttemptItem.attempt_id == QuizAttempt.id)
+    .join(Question, Question.id == AttemptItem.question_id)
+    .where(QuizAttempt.user_id == bindparam("user_id"), QuizAttempt.status == AttemptStatus.SUBMITTED,
+           QuizAttempt.purpose == AttemptPurpose.QUIZ)
+    .order_by(QuizAttempt.submitted_at, QuizAttempt.id)
+)
+MODULE_MASTERY = MASTERY.where(QuizAttempt.module_slug == bindparam("module_slug"))
+
+
 def objective_mastery(session: Session, user: User, module_slug: str | None = None) -> dict[str, Mastery]:
     """Per objective id: the best and the latest attempt's share of credit (one query)."""
-    query = (
-        select(QuizAttempt.id, QuizAttempt.submitted_at, Question.objective, AttemptItem.credit)
-        .join(AttemptItem, AttemptItem.attempt_id == QuizAttempt.id)
-        .join(Question, Question.id == AttemptItem.question_id)
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.status == AttemptStatus.SUBMITTED,
-               QuizAttempt.purpose == AttemptPurpose.QUIZ)
-        .order_by(QuizAttempt.submitted_at, QuizAttempt.id)
-    )
-    if module_slug is not None:
-        query = query.where(QuizAttempt.module_slug == module_slug)
+    if module_slug is None:
+        rows = read(session, MASTERY, {"user_id": user.id})
+    else:
+        rows = read(session, MODULE_MASTERY, {"user_id": user.id, "module_slug": module_slug})
     per_attempt: dict[tuple[int, str], list[float]] = {}
-    for attempt_id, _submitted_at, objective, credit in session.execute(query):
+    for attempt_id, _submitted_at, objective, credit in rows:
         per_attempt.setdefault((attempt_id, objective), []).append(credit or 0.0)
     mastery: dict[str, Mastery] = {}
     for (_attempt_id, objective), credits in per_attempt.items():  # in submission order
@@ -143,10 +149,13 @@ def objective_mastery(session: Session, user: User, module_slug: str | None = No
     return mastery
 
 
+LATEST_CERTIFICATE = (select(Certificate).where(Certificate.user_id == bindparam("user_id"))  # the dashboard's:
+                      .order_by(Certificate.sequence.desc()).limit(1))                    # built once
+
+
 def latest_certificate(session: Session, user: User) -> Certificate | None:
     """The trainee's most recent certificate."""
-    return session.scalar(select(Certificate).where(Certificate.user_id == user.id)
-                          .order_by(Certificate.sequence.desc()).limit(1))
+    return session.scalar(LATEST_CERTIFICATE, {"user_id": user.id})
 
 
 def certificate_history(session: Session, user: User) -> list[Certificate]:
