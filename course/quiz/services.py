@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_time
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -128,15 +128,24 @@ def load_attempt(session: Session, attempt_id: int, lock: bool = False, content:
     `content=False`: the attempt and its items only (two queries), for a page that shows the questions from the
     cached live course (`attempt_content`).
     """
-    query = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
+    return session.scalar(ATTEMPT_QUERIES[lock, content], {"attempt_id": attempt_id})
+
+
+def _attempt_query(lock: bool, content: bool):
+    query = select(QuizAttempt).where(QuizAttempt.id == bindparam("attempt_id"))
     if lock:
         query = query.with_for_update(of=QuizAttempt).execution_options(populate_existing=True)
     if not content:
-        return session.scalar(query.options(selectinload(QuizAttempt.items)))
-    return session.scalar(query.options(
+        return query.options(selectinload(QuizAttempt.items))
+    return query.options(
         # The questions come with their items (one query), their modules in one more; the attempt's own module is
         # among those (found without a query), and its lessons load only on pages that link to them.
-        selectinload(QuizAttempt.items).joinedload(AttemptItem.question, innerjoin=True).selectinload(Question.module)))
+        selectinload(QuizAttempt.items).joinedload(AttemptItem.question, innerjoin=True).selectinload(Question.module))
+
+
+# Every quiz page and answer loads its attempt: the four statements are built once.
+ATTEMPT_QUERIES = {(lock, content): _attempt_query(lock, content)
+                   for lock in (False, True) for content in (False, True)}
 
 
 def attempt_content(session: Session, attempt: QuizAttempt, version) -> tuple[Module | None, dict[int, Question]]:

@@ -116,7 +116,7 @@ def attempt_page(attempt: QuizAttempt, page: int, problems: dict | None = None, 
     # In the language the attempt was started in, even if the trainee has switched language since.
     words = {item.position: question_words(questions[item.question_id], attempt.language) for item in items}
     return render_template("quiz/attempt.html", attempt=attempt, module=module, questions=questions,
-                           form=AttemptForm(), problems=problems or {}, sent=request.form if problems else {},
+                           problems=problems or {}, sent=request.form if problems else {},
                            words=words, items=items, page=page,
                            pages=page_count(attempt, per_page(attempt, module)), answered=answered, now=utcnow(),
                            field_name=field_name, get_type=get_type), 422 if problems else 200
