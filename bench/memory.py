@@ -139,7 +139,7 @@ class Worker:
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
-            html = response.read().decode()
+            html = response.read().decode(errors="replace")  # PDFs with --pdf
             if response.will_close:
                 raise SystemExit(f"the server closed the connection after {method} {path} ({response.status})")
             for header in response.headers.get_all("Set-Cookie") or []:
