@@ -30,7 +30,8 @@ def started_modules(tmp_path_factory) -> set[str]:
     instance = tmp_path_factory.mktemp("instance")
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"} | {"INSTANCE_PATH": str(instance)}
     result = subprocess.run([sys.executable, "-c", PROBE], cwd=PROJECT, env=env,  # noqa: S603 - our own probe
-                            capture_output=True, text=True, check=True)
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
     return set(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
