@@ -8,7 +8,6 @@ says the email is verified, an existing account with that email is taken over. S
 
 from __future__ import annotations
 
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -29,15 +28,7 @@ class SsoRefused(Exception):
 
 
 def init_sso(app: Flask) -> None:
-    """Register the directory as an OpenID Connect client of this app, when it is configured."""
-    oauth = OAuth(app)
-    app.extensions["dignity_sso"] = oauth
-    if sso_configured(app.config):
-        oauth.register(
-            CLIENT, client_id=app.config["OIDC_CLIENT_ID"], client_secret=app.config["OIDC_CLIENT_SECRET"],
-            server_metadata_url=app.config["OIDC_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
-            client_kwargs={"scope": app.config.get("OIDC_SCOPES") or "openid email profile",
-                           "code_challenge_method": "S256", "timeout": 10})
+    """Offer directory sign-in on the sign-in page when it is configured (the client itself is made on first use)."""
 
     @app.context_processor
     def sso_button():
@@ -46,8 +37,27 @@ def init_sso(app: Flask) -> None:
 
 
 def directory_client():
-    """The registered OpenID Connect client (None when single sign-on is not configured)."""
-    return current_app.extensions["dignity_sso"].create_client(CLIENT) if sso_configured() else None
+    """The registered OpenID Connect client (None when single sign-on is not configured), registered on first use."""
+    if not sso_configured():
+        return None
+    oauth = current_app.extensions.get("dignity_sso")
+    if oauth is None:  # two threads may both register one: the same settings, and the last one stays
+        oauth = current_app.extensions["dignity_sso"] = _register_directory(current_app)
+    return oauth.create_client(CLIENT)
+
+
+def _register_directory(app: Flask):
+    # Imported here, not above: Authlib, joserfc and requests (~16 MB) load only in a worker that signs someone
+    # in with the directory.
+    from authlib.integrations.flask_client import OAuth
+
+    oauth = OAuth(app)
+    oauth.register(
+        CLIENT, client_id=app.config["OIDC_CLIENT_ID"], client_secret=app.config["OIDC_CLIENT_SECRET"],
+        server_metadata_url=app.config["OIDC_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
+        client_kwargs={"scope": app.config.get("OIDC_SCOPES") or "openid email profile",
+                       "code_challenge_method": "S256", "timeout": 10})
+    return oauth
 
 
 def directory_user(session: Session, issuer: str, claims: dict) -> User:

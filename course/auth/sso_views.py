@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import requests
-from authlib.integrations.base_client import OAuthError
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from joserfc.errors import JoseError
 
 from course.auth.sso import SsoRefused, directory_client, directory_user
 from course.auth.views import start_session
@@ -25,6 +22,10 @@ def start():
     client = directory_client()
     if client is None:
         abort(404)
+    # Imported here, not above, as directory_client imports its library: only when the directory is used.
+    import requests
+    from authlib.integrations.base_client import OAuthError
+
     session[NEXT_KEY] = safe_next(request.args.get("next"))
     try:
         return client.authorize_redirect(url_for("sso.callback", _external=True))
@@ -39,6 +40,11 @@ def callback():
     client = directory_client()
     if client is None:
         abort(404)
+    # Imported here, not above, as directory_client imports its library: only when the directory is used.
+    import requests
+    from authlib.integrations.base_client import OAuthError
+    from joserfc.errors import JoseError
+
     if request.args.get("error"):
         return render_error(400, _("The directory did not sign you in (%(why)s). You can try again.",
                                    why=request.args.get("error_description") or request.args["error"]))

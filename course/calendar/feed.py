@@ -5,18 +5,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from course.core.notices import member_due_on
 from course.core.settings import academy_name
 from course.models import CalendarFeed, Certificate, Cohort, CohortMember, User, utcnow
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 
 def _digest(token: str) -> str:
@@ -69,6 +72,9 @@ def renewal_certificate(session: Session, user: User) -> Certificate | None:
 def calendar_for(session: Session, user: User) -> bytes:
     """The user's calendar in their language: an all-day event per due date, and the certificate's renewal
     and expiry dates. UIDs name the cohort or certificate and the user, so calendar apps update, not duplicate."""
+    # Imported here, not above: icalendar (~3 MB) loads only in a worker that serves a calendar.
+    from icalendar import Calendar
+
     host = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or url_for("learn.dashboard", _external=True)).hostname
     stamp = utcnow()
     academy = academy_name(session)
@@ -98,6 +104,8 @@ def calendar_for(session: Session, user: User) -> bytes:
 
 
 def _event(uid: str, stamp: datetime, day: date, summary: str, description: str, link: str) -> Event:
+    from icalendar import Event  # see calendar_for
+
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)

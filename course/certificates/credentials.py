@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-import jwt
 from flask import current_app, request
 
 from course.certificates.keys import ALGORITHM, SigningKey
@@ -161,6 +160,9 @@ def refresh_url(base_url: str, serial: str) -> str:
 
 def sign_credential(credential: dict, key: SigningKey) -> str:
     """The compact VC-JWT of `credential`: the credential as payload, with the registered claims."""
+    # Imported here, not above: PyJWT and cryptography (~9 MB) load only in a worker that signs or checks a credential.
+    import jwt
+
     claims = {**credential, "iss": credential["issuer"]["id"], "jti": credential["id"],
               "nbf": int(datetime.fromisoformat(credential["validFrom"]).timestamp())}
     subject = credential.get("credentialSubject", {})

@@ -7,8 +7,6 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, stream_with_context
 from flask_login import current_user, login_required
 
-from course.certificates.bundle import cohort_transcripts, record_filename, stream_zip
-from course.certificates.transcript import build_transcript, render_transcript_pdf
 from course.core.access import cohort_for, trains
 from course.core.audit import record_event
 from course.core.catalogue import load_live_version
@@ -25,6 +23,10 @@ bp = Blueprint("transcripts", __name__)
 @login_required
 def transcript(user_id: int):
     """The trainee's own record, or one of their trainees' for a trainer, or anyone's for an admin (else 404)."""
+    # Imported here, not above: fpdf and fontTools (~25 MB) load only in a worker that makes a PDF.
+    from course.certificates.bundle import record_filename
+    from course.certificates.transcript import build_transcript, render_transcript_pdf
+
     user = db.session.get(User, user_id)
     if user is None or (user.id != current_user.id and not trains(db.session, current_user, user.id)):
         abort(404)
@@ -43,6 +45,9 @@ def transcript(user_id: int):
 @staff_required
 def cohort_zip(cohort_id: int):
     """Every member's record in one ZIP, streamed; the download is audited before the first byte."""
+    # Imported here, not above: fpdf and fontTools (~25 MB) load only in a worker that makes a PDF.
+    from course.certificates.bundle import cohort_transcripts, stream_zip
+
     cohort = cohort_for(db.session, current_user, cohort_id)
     version = load_live_version(db.session) or abort(503)
     record_event(db.session, current_user, "transcripts.downloaded", "cohort", cohort.id)

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import jwt
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -84,6 +83,9 @@ def _published_key(keys: KeyStore, kid: object):
 
 def _verified_claims(token: str, keys: KeyStore) -> dict:
     """The JWT's claims if its signature is one of ours. Raises CredentialUnreadable with the reason."""
+    # Imported here, not above: PyJWT and cryptography (~9 MB) load only in a worker that signs or checks a credential.
+    import jwt
+
     try:
         header = jwt.get_unverified_header(token)
     except (jwt.DecodeError, RecursionError) as exc:

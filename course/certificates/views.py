@@ -35,7 +35,6 @@ from course.certificates.credentials import (
 )
 from course.certificates.forms import CREDENTIAL_MAX_BYTES, CredentialForm
 from course.certificates.keys import key_store, public_jwk
-from course.certificates.pdf import render_certificate_pdf
 from course.certificates.serials import SerialError, normalise_serial
 from course.certificates.services import find_certificate, fresh_passes
 from course.certificates.status_list import (
@@ -119,6 +118,9 @@ def detail(serial: str):
 @login_required
 def download_pdf(serial: str):
     """The certificate as a one-page PDF."""
+    # Imported here, not above: fpdf and fontTools (~25 MB) load only in a worker that makes a PDF.
+    from course.certificates.pdf import render_certificate_pdf
+
     certificate = viewable_certificate(serial)
     data = render_certificate_pdf(certificate, verify_url(public_base_url(), certificate.serial), utcnow())
     record_download(db.session, current_user, certificate, "pdf")

@@ -17,9 +17,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 KEY_BITS = 3072  # credentials must stay checkable for years; 3072-bit RSA is rated beyond 2030
 ALGORITHM = "RS256"
@@ -67,12 +68,18 @@ class KeyStore:
 
     def signing_key(self) -> SigningKey:
         """The current signing key, made now if there is none yet."""
+        # Imported here, not above: cryptography (~7 MB) loads only in a worker that signs, checks or publishes keys.
+        from cryptography.hazmat.primitives import serialization
+
         kid = self.current_kid() or self._create_first_key()
         pem = (self.directory / f"{kid}.key.pem").read_bytes()
         return SigningKey(kid, serialization.load_pem_private_key(pem, password=None))
 
     def public_keys(self) -> dict[str, rsa.RSAPublicKey]:
         """Every published public key by kid, the current one first."""
+        # Imported here, not above: cryptography (~7 MB) loads only in a worker that signs, checks or publishes keys.
+        from cryptography.hazmat.primitives import serialization
+
         current = self.current_kid()
         files = sorted(self.directory.glob("*.pub.pem"), key=lambda p: (p.name != f"{current}.pub.pem", p.name))
         return {p.name.removesuffix(".pub.pem"): serialization.load_pem_public_key(p.read_bytes()) for p in files}
@@ -111,6 +118,10 @@ class KeyStore:
         return kid
 
     def _write_key_pair(self) -> str:
+        # Imported here, not above: cryptography (~7 MB) loads only in a worker that signs, checks or publishes keys.
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         private_key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
         kid = public_jwk(private_key.public_key())["kid"]

@@ -11,8 +11,14 @@ from course.core.roles import admin_required
 from course.extensions import db
 from course.lti.forms import PlatformForm
 from course.lti.grades import waiting_scores
-from course.lti.launch import public_url
-from course.lti.platforms import PlatformError, all_platforms, register_platform, set_platform_active, tool_urls
+from course.lti.platforms import (
+    PlatformError,
+    all_platforms,
+    public_url,
+    register_platform,
+    set_platform_active,
+    tool_urls,
+)
 from course.models import LtiPlatform
 
 bp = Blueprint("lti_admin", __name__, url_prefix="/admin/lti")

@@ -7,10 +7,8 @@ from flask import current_app, url_for
 from flask.cli import AppGroup
 
 from course.extensions import db
-from course.lti.grades import http_session, next_due_score, send_score
+from course.lti.grades import next_due_score
 from course.lti.platforms import PlatformError, PlatformFields, all_platforms, register_platform, tool_urls
-from course.lti.roster import RosterUnavailable, contexts_with_rosters, sync_roster
-from course.lti.storage import forget_expired
 from course.models import LtiPlatform, utcnow
 
 lti_cli = AppGroup("lti", help="LTI 1.3: learning platforms that place Dignity in their courses.")
@@ -65,6 +63,11 @@ def list_platforms() -> None:
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000))
 def send_grades(limit: int) -> None:
     """Post queued scores to the platforms' gradebooks; failures are retried later (run it every minute)."""
+    # Imported here, not above: the LTI library (with requests, ~15 MB) loads only for the commands that use it,
+    # not in every serving worker (create_app registers these commands).
+    from course.lti.sending import http_session, send_score
+    from course.lti.storage import forget_expired
+
     sent = failed = 0
     http = http_session()
     for _ in range(limit):
@@ -83,6 +86,11 @@ def send_grades(limit: int) -> None:
 @click.option("--platform", "platform_id", type=int, help="Only this platform's courses.")
 def sync_rosters(platform_id: int | None) -> None:
     """Read every course roster (Names and Role Provisioning) into its cohort."""
+    # Imported here, not above: the LTI library (with requests, ~15 MB) loads only for the commands that use it,
+    # not in every serving worker (create_app registers these commands).
+    from course.lti.roster import RosterUnavailable, contexts_with_rosters, sync_roster
+    from course.lti.sending import http_session
+
     if platform_id is not None and db.session.get(LtiPlatform, platform_id) is None:
         raise click.ClickException(f"No platform {platform_id}.")
     http, problems = http_session(), 0

@@ -10,9 +10,10 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from course.core.catalogue import load_live_version
-from course.lti.launch import CLAIM, public_url
+from course.lti.launch import CLAIM
 from course.lti.people import LaunchRefused, is_teacher
-from course.lti.registry import DatabaseToolConf, platform_origins
+from course.lti.platforms import platform_origins, public_url
+from course.lti.registry import DatabaseToolConf
 from course.lti.storage import DatabaseLaunchStorage, LaunchCookieService
 from course.models import LtiLaunchValue, Module
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from flask import current_app, request, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import LtiException, OIDCException
 from sqlalchemy.orm import Session
 
 from course.core.catalogue import load_live_version
-from course.lti.grades import http_session, remember_target
+from course.lti.grades import remember_target
 from course.lti.people import LaunchRefused, account_for, context_for, enrol, is_teacher
+from course.lti.platforms import public_url
 from course.lti.registry import DatabaseToolConf
 from course.lti.roster import RosterSync, RosterUnavailable, sync_roster
+from course.lti.sending import http_session
 from course.lti.storage import DatabaseLaunchStorage, LaunchCookieService, put_value
 from course.models import LtiPlatform, User
 
@@ -40,12 +42,6 @@ class Launch:
     def in_frame(self) -> bool:
         """Shown inside the platform's page unless the platform opened a window of its own."""
         return (self.data.get(CLAIM + "launch_presentation") or {}).get("document_target") != "window"
-
-
-def public_url(endpoint: str, **values) -> str:
-    """An absolute URL of this site (PUBLIC_BASE_URL when set), as registered in the platform."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return base.rstrip("/") + url_for(endpoint, **values)
 
 
 def _parts(session: Session) -> tuple[FlaskRequest, DatabaseToolConf, dict]:

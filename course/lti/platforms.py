@@ -3,14 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
-from course.lti.registry import origin
 from course.models import LtiPlatform, User
+
+
+def origin(url: str) -> str | None:
+    """`scheme://host[:port]` of an http(s) URL, or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def platform_origins(platform: LtiPlatform) -> list[str]:
+    """The web origins a platform shows Dignity from (its issuer and its sign-in page), for frame-ancestors."""
+    found = [origin(platform.issuer), origin(platform.auth_login_url)]
+    return sorted({o for o in found if o})
+
+
+def registered_origins(session: Session) -> list[str]:
+    """The origins of every active registered platform."""
+    platforms = session.scalars(select(LtiPlatform).where(LtiPlatform.active.is_(True)))
+    return sorted({o for platform in platforms for o in platform_origins(platform)})
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL of this site (PUBLIC_BASE_URL when set), as registered in the platform."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return base.rstrip("/") + url_for(endpoint, **values)
 
 
 class PlatformError(ValueError):

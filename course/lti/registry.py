@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from pylti1p3.deployment import Deployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
@@ -30,26 +28,6 @@ def registration_for(platform: LtiPlatform) -> Registration:
             .set_auth_login_url(platform.auth_login_url).set_auth_token_url(platform.auth_token_url)
             .set_key_set_url(platform.key_set_url).set_tool_private_key(private_key)
             .set_tool_public_key(public_pem))
-
-
-def origin(url: str) -> str | None:
-    """`scheme://host[:port]` of an http(s) URL, or None."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def platform_origins(platform: LtiPlatform) -> list[str]:
-    """The web origins a platform shows Dignity from (its issuer and its sign-in page), for frame-ancestors."""
-    found = [origin(platform.issuer), origin(platform.auth_login_url)]
-    return sorted({o for o in found if o})
-
-
-def registered_origins(session: Session) -> list[str]:
-    """The origins of every active registered platform."""
-    platforms = session.scalars(select(LtiPlatform).where(LtiPlatform.active.is_(True)))
-    return sorted({o for platform in platforms for o in platform_origins(platform)})
 
 
 class DatabaseToolConf(ToolConfAbstract):

@@ -15,12 +15,8 @@ from course.core.audit import record_event
 from course.core.security import allow_framing
 from course.database import writes_on_get
 from course.extensions import csrf, db
-from course.lti.deep_linking import deep_link_response, placeable_modules
-from course.lti.keys import tool_jwks
-from course.lti.launch import accept_launch, handover_token, login_redirect
 from course.lti.people import LaunchRefused
-from course.lti.registry import origin, platform_origins, registered_origins
-from course.lti.storage import take_value
+from course.lti.platforms import origin, platform_origins, registered_origins
 from course.models import User
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
@@ -47,6 +43,10 @@ def start_session(user: User) -> None:
 @csrf.exempt  # the platform's page starts it; the state cookie and the single-use nonce protect the launch
 @writes_on_get  # stores the nonce
 def login():
+    # Imported here, not above: the LTI library (with PyJWT, requests and cryptography, ~15 MB) loads only in a
+    # worker that serves an LTI request.
+    from course.lti.launch import login_redirect
+
     try:
         return login_redirect(db.session)
     except LaunchRefused as error:
@@ -56,6 +56,11 @@ def login():
 @bp.post("/launch")
 @csrf.exempt  # a cross-site form post by design: the signed id_token, the state and the nonce are its proof
 def launch():
+    # Imported here, not above: the LTI library (with PyJWT, requests and cryptography, ~15 MB) loads only in a
+    # worker that serves an LTI request.
+    from course.lti.deep_linking import placeable_modules
+    from course.lti.launch import accept_launch, handover_token
+
     try:
         accepted = accept_launch(db.session)
     except LaunchRefused as error:
@@ -76,6 +81,10 @@ def launch():
 @writes_on_get  # uses up the token
 def enter(token: str):
     """The hand-over: a one-time link from the framed launch page signs in at the top level, where cookies work."""
+    # Imported here, not above: the LTI library (with PyJWT, requests and cryptography, ~15 MB) loads only in a
+    # worker that serves an LTI request.
+    from course.lti.storage import take_value
+
     handover = take_value(db.session, f"handover-{token[:64]}")
     user = db.session.get(User, handover["user_id"]) if handover else None
     if user is None or not user.active or user.session_version != handover["version"]:
@@ -91,6 +100,10 @@ def _expired() -> str:
 @bp.post("/deep-link")
 @csrf.exempt  # inside the platform's frame no session cookie arrives; the unguessable launch id is the proof
 def deep_link():
+    # Imported here, not above: the LTI library (with PyJWT, requests and cryptography, ~15 MB) loads only in a
+    # worker that serves an LTI request.
+    from course.lti.deep_linking import deep_link_response
+
     chosen = request.form.getlist("module")
     try:
         return_url, token, origins = deep_link_response(db.session, request.form.get("launch_id", "")[:100], chosen)
@@ -103,6 +116,10 @@ def deep_link():
 @bp.get("/jwks.json")
 def jwks():
     """The tool's public keys: platforms fetch them to check our client assertions and deep-linking answers."""
+    # Imported here, not above: the LTI library (with PyJWT, requests and cryptography, ~15 MB) loads only in a
+    # worker that serves an LTI request.
+    from course.lti.keys import tool_jwks
+
     response = jsonify(tool_jwks())
     response.cache_control.public, response.cache_control.max_age = True, 300
     return response

@@ -15,7 +15,6 @@ from course.core.roles import admin_required
 from course.core.settings import academy_name
 from course.extensions import db
 from course.procedures.forms import ProceduresForm, field_name
-from course.procedures.pdf import job_aid_pdf
 from course.procedures.services import find_job_aid, job_aids, save_procedures
 
 bp = Blueprint("procedures", __name__)
@@ -61,6 +60,9 @@ def job_aid(slug: str):
 @bp.get("/job-aids/<slug>.pdf")
 @login_required
 def job_aid_download(slug: str):
+    # Imported here, not above: fpdf and fontTools (~25 MB) load only in a worker that makes a PDF.
+    from course.procedures.pdf import job_aid_pdf
+
     aid = _job_aid(slug)
     data = job_aid_pdf(aid, academy_name(db.session), request.url_root, _("Sources:"))
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"{slug}.pdf")
