@@ -46,6 +46,16 @@ def directory_client():
     return oauth.create_client(CLIENT)
 
 
+def directory_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """The exceptions of a directory exchange: (the answer did not check out, the directory could not be reached).
+    Imported on use, like the client's libraries."""
+    import requests
+    from authlib.integrations.base_client import OAuthError
+    from joserfc.errors import JoseError
+
+    return (OAuthError, JoseError, KeyError), (requests.RequestException,)
+
+
 def _register_directory(app: Flask):
     # Imported here, not above: Authlib, joserfc and requests (~16 MB) load only in a worker that signs someone
     # in with the directory.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from course.auth.sso import SsoRefused, directory_client, directory_user
+from course.auth.sso import SsoRefused, directory_client, directory_errors, directory_user
 from course.auth.views import start_session
 from course.core.errors import render_error
 from course.core.security import safe_next
@@ -22,14 +22,11 @@ def start():
     client = directory_client()
     if client is None:
         abort(404)
-    # Imported here, not above, as directory_client imports its library: only when the directory is used.
-    import requests
-    from authlib.integrations.base_client import OAuthError
-
+    refused, unreachable = directory_errors()
     session[NEXT_KEY] = safe_next(request.args.get("next"))
     try:
         return client.authorize_redirect(url_for("sso.callback", _external=True))
-    except (requests.RequestException, OAuthError, ValueError):
+    except (*unreachable, *refused, ValueError):
         return render_error(502, _("The academy directory cannot be reached just now. Try again in a few minutes, "
                                    "or sign in with your password."))
 
@@ -40,21 +37,17 @@ def callback():
     client = directory_client()
     if client is None:
         abort(404)
-    # Imported here, not above, as directory_client imports its library: only when the directory is used.
-    import requests
-    from authlib.integrations.base_client import OAuthError
-    from joserfc.errors import JoseError
-
+    refused, unreachable = directory_errors()
     if request.args.get("error"):
         return render_error(400, _("The directory did not sign you in (%(why)s). You can try again.",
                                    why=request.args.get("error_description") or request.args["error"]))
     try:
         token = client.authorize_access_token()
         user = directory_user(db.session, client.server_metadata["issuer"], token["userinfo"])
-    except (OAuthError, JoseError, KeyError):  # state, nonce, signature, audience or issuer did not check out
+    except refused:  # state, nonce, signature, audience or issuer did not check out
         return render_error(400, _("This sign-in could not be verified (it may be old or used already). "
                                    "Start again from the sign-in page."))
-    except requests.RequestException:
+    except unreachable:
         return render_error(502, _("The academy directory cannot be reached just now. Try again in a few minutes."))
     except SsoRefused as exc:
         db.session.commit()  # keep the audit of the refusal
