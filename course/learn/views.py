@@ -73,7 +73,7 @@ def module(slug: str):
     module_progress = progress.for_module(slug) or abort(404)
     return render_template("learn/module.html", module=module_progress.module, mp=module_progress,
                            progress=progress, mastery=objective_mastery(db.session, current_user, slug),
-                           paused_at=paused_modules(db.session, current_user).get(slug), form=ConfirmForm())
+                           paused_at=paused_modules(db.session, current_user).get(slug))
 
 
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
