@@ -26,12 +26,14 @@ def transcript(user_id: int):
     # Imported here, not above: fpdf and fontTools (~25 MB) load only in a worker that makes a PDF.
     from course.certificates.bundle import record_filename
     from course.certificates.transcript import build_transcript, render_transcript_pdf
+    from course.memory import release_memory
 
     user = db.session.get(User, user_id)
     if user is None or (user.id != current_user.id and not trains(db.session, current_user, user.id)):
         abort(404)
     version = load_live_version(db.session) or abort(503)
     data = render_transcript_pdf(build_transcript(db.session, user, version), utcnow())
+    release_memory()
     if user.id != current_user.id:
         record_event(db.session, current_user, "transcript.downloaded", "user", user.id)
     response = Response(data, mimetype="application/pdf")
@@ -47,6 +49,7 @@ def cohort_zip(cohort_id: int):
     """Every member's record in one ZIP, streamed; the download is audited before the first byte."""
     # Imported here, not above: fpdf and fontTools (~25 MB) load only in a worker that makes a PDF.
     from course.certificates.bundle import cohort_transcripts, stream_zip
+    from course.memory import release_memory
 
     cohort = cohort_for(db.session, current_user, cohort_id)
     version = load_live_version(db.session) or abort(503)
@@ -58,6 +61,7 @@ def cohort_zip(cohort_id: int):
             yield from stream_zip(cohort_transcripts(session, cohort, version, now))
         finally:
             session.close()
+            release_memory()  # once for the archive: a full collection after every record would cost more
 
     response = Response(stream_with_context(stream()), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="training-records-cohort-{cohort.id}.zip"'

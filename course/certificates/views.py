@@ -120,9 +120,11 @@ def download_pdf(serial: str):
     """The certificate as a one-page PDF."""
     # Imported here, not above: fpdf and fontTools (~25 MB) load only in a worker that makes a PDF.
     from course.certificates.pdf import render_certificate_pdf
+    from course.memory import release_memory
 
     certificate = viewable_certificate(serial)
     data = render_certificate_pdf(certificate, verify_url(public_base_url(), certificate.serial), utcnow())
+    release_memory()
     record_download(db.session, current_user, certificate, "pdf")
     return _attachment(data, "application/pdf", f"certificate-{certificate.serial}.pdf")
 

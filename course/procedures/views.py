@@ -61,8 +61,10 @@ def job_aid(slug: str):
 @login_required
 def job_aid_download(slug: str):
     # Imported here, not above: fpdf and fontTools (~25 MB) load only in a worker that makes a PDF.
+    from course.memory import release_memory
     from course.procedures.pdf import job_aid_pdf
 
     aid = _job_aid(slug)
     data = job_aid_pdf(aid, academy_name(db.session), request.url_root, _("Sources:"))
+    release_memory()
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"{slug}.pdf")
