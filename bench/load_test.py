@@ -1,7 +1,7 @@
 """Benchmark: N simulated trainees (default 1,000) and 5 trainers against gunicorn on this machine, with its goals.
 
 One command for the load test of docs/performance.md: it prepares a throw-away database (`bench/locustfile.py
-setup`), serves the app with the docs/operations.md settings (4 workers x 1 thread, gthread, keep-alive 10),
+setup`), serves the app with the docs/operations.md settings (4 sync workers; --worker-class gthread for the old ones),
 runs locust headless on the same machine (the users sign in as they are spawned; then LOAD_SECONDS of steady
 use are measured), runs the exactly-once check on the attempts, reads the workers' memory, and prints each goal:
 
@@ -62,6 +62,8 @@ def main() -> None:
     parser.add_argument("--trainees", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60, help="the measured window, after every user signed in")
     parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"],
+                        help="gunicorn's worker class (docs/operations.md: sync; gthread keeps connections per worker)")
     args = parser.parse_args()
     python, root = sys.executable, BENCH.parent
     with tempfile.TemporaryDirectory() as workdir:
@@ -74,7 +76,7 @@ def main() -> None:
         print(f"Load test: {args.trainees:,} trainees + 5 trainers, {database.split('@')[-1]}, {os.cpu_count()} CPUs",
               flush=True)
         subprocess.run([python, str(BENCH / "locustfile.py"), "setup"], env=env, cwd=root, check=True)  # noqa: S603
-        server = Server(root, "app:app", env, Path(workdir) / "gunicorn.log")
+        server = Server(root, "app:app", env, Path(workdir) / "gunicorn.log", args.worker_class)
         try:
             users = args.trainees + 5
             cap = int(users / args.spawn_rate + args.seconds + 300)

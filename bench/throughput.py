@@ -1,8 +1,9 @@
 """Benchmark: signed-in pages against bare Flask, served by the same gunicorn configuration, measured with wrk.
 
-Starts gunicorn as docs/operations.md recommends (4 workers x 1 thread, gthread, keep-alive 10) for a bare Flask
-"hello" app (bench/hello_app.py) and then for the real app on a prepared throw-away database (a temporary
-INSTANCE_PATH; migrated; modules/ published; one trainee signed in through the real sign-in form, CSRF and all).
+Starts gunicorn with 4 single-threaded gthread workers and keep-alive 10 (the settings of its earlier runs; wrk keeps
+its connections open, so the app and hello are compared on equal terms) for a bare Flask "hello" app
+(bench/hello_app.py) and then for the real app on a prepared throw-away database (a temporary INSTANCE_PATH;
+migrated; modules/ published; one trainee signed in through the real sign-in form, CSRF and all).
 wrk then requests each page for the same duration with the same connections, and the script prints requests/s,
 the ratio to hello and the goal (a lesson >= 0.25 of hello; the dashboard, a module page and a quiz page >= 0.2).
 
@@ -79,12 +80,12 @@ def free_port() -> int:
 class Server:
     """gunicorn serving `app` from `directory` with the docs/operations.md settings, until stopped."""
 
-    def __init__(self, directory: Path, app: str, env: dict, log: Path):
+    def __init__(self, directory: Path, app: str, env: dict, log: Path, worker_class: str = "gthread"):
         self.port = free_port()
         self.log = log.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
             [str(Path(sys.executable).parent / "gunicorn"), app, "--chdir", str(directory),
-             "--bind", f"127.0.0.1:{self.port}", "--workers", "4", "--threads", "1", "--worker-class", "gthread",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", "4", "--threads", "1", "--worker-class", worker_class,
              "--keep-alive", "10", "--timeout", "60"],
             # Started in `directory` (gunicorn puts its working directory first on sys.path): the tree it serves.
             cwd=directory, env=env | {"PWD": str(directory)}, stdout=self.log, stderr=self.log,
