@@ -13,7 +13,7 @@ section of the site, the academy's name), so in practice a process keeps a few d
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -61,11 +61,8 @@ def cached_fragment(name: str, *values, caller) -> Markup:
 
 def procedures_key() -> tuple:
     """What content shown with the academy's procedures (core/procedures.py) depends on besides its own words: every
-    procedure's saved texts, and whether the reader is an admin (an unset procedure links admins to its form).
-    Worked out once a request; part of the key of any kept fragment that shows procedures."""
-    key = g.get("dignity_procedures_key")
-    if key is None:
-        texts = tuple(sorted((name, tuple(sorted(by_locale.items())))
-                             for name, by_locale in stored_procedures(db.session).items()))
-        key = g.dignity_procedures_key = (texts, current_user.is_authenticated and current_user.role == "admin")
-    return key
+    procedure's saved texts (read once a request with the settings), and whether the reader is an admin (an unset
+    procedure links admins to its form). Part of the key of any kept fragment that shows procedures."""
+    texts = tuple(sorted((name, tuple(sorted(by_locale.items())))
+                         for name, by_locale in stored_procedures(db.session).items()))
+    return texts, current_user.is_authenticated and current_user.role == "admin"

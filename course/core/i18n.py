@@ -118,17 +118,17 @@ def _template_gettext(eval_context, string: str, /, **variables) -> str:
     autoescaping template and is always %-formatted with the keyword arguments, which are escaped), in one call:
     Jinja's own wrapper goes through three template-context calls and two context lookups for each string, and a
     page has dozens of them (about a quarter of a lesson page's rendering)."""
-    translated = _translations().ugettext(string)
-    if eval_context.autoescape:
-        translated = Markup(translated)  # noqa: S704 - a catalogue entry; its variables are escaped by the %
-    return translated % variables
+    return _formatted(eval_context, _translations().ugettext(string), variables)
 
 
 @pass_eval_context
 def _template_ngettext(eval_context, singular: str, plural: str, num: int, /, **variables) -> str:
     """`ngettext()` in templates, as Jinja's newstyle one behaves (`num` is a formatting variable too), in one call."""
     variables.setdefault("num", num)
-    translated = _translations().ungettext(singular, plural, num)
+    return _formatted(eval_context, _translations().ungettext(singular, plural, num), variables)
+
+
+def _formatted(eval_context, translated: str, variables: dict) -> str:
     if eval_context.autoescape:
         translated = Markup(translated)  # noqa: S704 - a catalogue entry; its variables are escaped by the %
     return translated % variables
@@ -138,7 +138,9 @@ def register_i18n(app: Flask) -> None:
     """Register the language switch and the locale-aware formatters for templates."""
     app.register_blueprint(bp)
     app.before_request(_settle_locale)
-    # The same callables Flask-Babel installs, reading the catalogue through the per-request lookup above.
+    # The same callables Flask-Babel installs, reading the catalogue through the per-request lookup above; this also
+    # makes `{% trans %}` blocks newstyle. `_`, `gettext` and `ngettext`, which every page calls, are then replaced by
+    # the single-call equivalents above.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),

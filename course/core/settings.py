@@ -62,7 +62,6 @@ def forget_stored() -> None:
     if has_app_context():
         g.pop("dignity_settings", None)
         g.pop("dignity_procedures", None)
-        g.pop("dignity_procedures_key", None)  # core/fragments.py's key of the procedures
 
 
 def academy_name(session: Session) -> str:
