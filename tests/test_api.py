@@ -6,6 +6,8 @@ import json
 import threading
 from datetime import date
 
+from flask import request
+from flask_limiter import Limiter
 from sqlalchemy import func, select
 
 from course.extensions import db
@@ -255,6 +257,31 @@ def test_each_token_has_its_own_rate_limit(make_app, make_token):
     assert limited.content_type == PROBLEM
     assert limited.json["status"] == 429
     assert client.get("/api/v1/course", headers=bearer(calm)).status_code == 200
+
+
+def test_only_api_requests_run_the_blueprint_rate_limit_check(make_app, make_user, monkeypatch):
+    """Flask-Limiter's before-request check (blueprint limits) runs for the API only; views' own limits still hold."""
+    seen = []
+    check = Limiter._check_request_limit
+
+    def spy(self, callable_name=None, in_middleware=True):
+        seen.append((request.path, in_middleware))
+        return check(self, callable_name=callable_name, in_middleware=in_middleware)
+
+    monkeypatch.setattr(Limiter, "_check_request_limit", spy)
+    app = make_app(API_RATE_LIMIT="2/minute", AUTH_RATE_LIMIT="2/minute")
+    client = app.test_client()
+    with app.app_context():
+        from course.core.api_tokens import create_token
+        token, _ = create_token(db.session, None, name="spy", scope="read")
+        db.session.commit()
+    user = make_user()
+    assert client.get("/login").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert [post_form(client, "/login", {"email": user.email, "password": "wrong"}).status_code
+            for _ in range(3)] == [422, 422, 429]  # the sign-in form's own limit, checked by its decorator
+    assert [client.get("/api/v1/course", headers=bearer(token)).status_code for _ in range(3)] == [200, 200, 429]
+    assert [path for path, in_middleware in seen if in_middleware] == ["/api/v1/course"] * 3
 
 
 def test_every_use_is_audited_with_the_token_and_its_last_use(client, app, make_token):

@@ -10,11 +10,11 @@ from course.api.auth import audit_use, authenticate, current_token, rate_limit, 
 from course.api.scope import cohort_for, trainee_for
 from course.api.spec import openapi_document, operation
 from course.core.problems import ApiProblem, problem_response
-from course.extensions import csrf, db, limiter
+from course.extensions import csrf, db, limit_blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie reaches the API (auth.ignore_cookies), so there is no session for a forged request
-limiter.limit(rate_limit, key_func=rate_limit_key)(bp)
+limit_blueprint(bp, rate_limit, key_func=rate_limit_key)
 bp.before_request(authenticate)
 bp.after_request(audit_use)
 TITLE, VERSION = "Dignity training records API", "1.0.0"

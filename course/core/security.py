@@ -29,6 +29,7 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+HEADER_ITEMS = tuple((name, name.lower(), value) for name, value in HEADERS.items())
 HSTS = "max-age=31536000; includeSubDomains"
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 PROXY_SETTINGS = {"PROXY_FIX_X_FOR": "x_for", "PROXY_FIX_X_PROTO": "x_proto", "PROXY_FIX_X_HOST": "x_host",
@@ -90,14 +91,15 @@ def init_security(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response):
-        for name, value in HEADERS.items():
-            if name == "X-Frame-Options" and getattr(response, "framable_by", None):
-                continue  # allow_framing: its CSP frame-ancestors names who may frame it; DENY would overrule it
-            response.headers.setdefault(name, value)
+        headers = response.headers
+        present = {name.lower() for name in headers.keys()}  # a header the view set itself is kept
+        framable = getattr(response, "framable_by", None)  # allow_framing: its CSP names who may frame it,
+        headers.extend([(name, value) for name, lower, value in HEADER_ITEMS  # and DENY would overrule that
+                        if lower not in present and not (framable and lower == "x-frame-options")])
         user = g.get("_login_user")  # only if the view loaded it: this hook must not touch the database
         if (user is not None and not user.is_anonymous and request.endpoint != "static"  # reads no column
-                and not response.cache_control.public):
-            response.headers["Cache-Control"] = "no-store"  # records, attempts, certificates: never kept
+                and not ("cache-control" in present and response.cache_control.public)):
+            headers["Cache-Control"] = "no-store"  # records, attempts, certificates: never kept
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request_id := g.get("request_id"):
