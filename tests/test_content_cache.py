@@ -146,7 +146,7 @@ PAGES = {  # user, the live version's id and hash, progress (one query), then th
     "lesson": (LESSON, 4),
     "dashboard": ("/", 7),  # + certificate, cohorts, paused modules
     "module": ("/modules/basics", 6),  # + objective mastery, paused modules
-    "quiz": (None, 5),  # user, the attempt, its items with their questions, their modules, settings
+    "quiz": (None, 4),  # user, the attempt with its items (one query), the live version (questions cached), settings
 }
 
 

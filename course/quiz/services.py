@@ -10,7 +10,7 @@ from flask_babel import format_time
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from course.core.exams import latest_unlock
 from course.core.i18n import content_language
@@ -128,19 +128,21 @@ def load_attempt(session: Session, attempt_id: int, lock: bool = False, content:
     `content=False`: the attempt and its items only (two queries), for a page that shows the questions from the
     cached live course (`attempt_content`).
     """
-    return session.scalar(ATTEMPT_QUERIES[lock, content], {"attempt_id": attempt_id})
+    return session.execute(ATTEMPT_QUERIES[lock, content], {"attempt_id": attempt_id}).unique().scalar_one_or_none()
 
 
 def _attempt_query(lock: bool, content: bool):
     query = select(QuizAttempt).where(QuizAttempt.id == bindparam("attempt_id"))
     if lock:
         query = query.with_for_update(of=QuizAttempt).execution_options(populate_existing=True)
+    # The items come joined to their attempt, in its query: a second query for them (selectinload) cost more than the
+    # rest of a quiz page's reads together.
     if not content:
-        return query.options(selectinload(QuizAttempt.items))
+        return query.options(joinedload(QuizAttempt.items))
     return query.options(
-        # The questions come with their items (one query), their modules in one more; the attempt's own module is
-        # among those (found without a query), and its lessons load only on pages that link to them.
-        selectinload(QuizAttempt.items).joinedload(AttemptItem.question, innerjoin=True).selectinload(Question.module))
+        # The questions come with their items, their modules in one more query; the attempt's own module is among
+        # those (found without a query), and its lessons load only on pages that link to them.
+        joinedload(QuizAttempt.items).joinedload(AttemptItem.question, innerjoin=True).selectinload(Question.module))
 
 
 # Every quiz page and answer loads its attempt: the four statements are built once.
