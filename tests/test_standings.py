@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event, select, update
 
 from course.core.catalogue import load_live_version
-from course.core.progress import course_progress
-from course.core.records import certificate_summaries
+from course.core.progress import course_progress, progress_by_user, progress_of
+from course.core.records import certificate_summaries, certificate_summary_of
 from course.core.standings import rebuild, standing_values
 from course.demo import seed_demo_cohort
 from course.extensions import db
@@ -251,6 +251,35 @@ def test_another_live_version_makes_standings_stale_and_the_cohort_page_rebuilds
     with app.app_context():
         live = db.session.scalar(select(ContentVersion.content_hash).where(ContentVersion.is_live))
         assert {(s.content_hash, s.percent) for s in db.session.scalars(select(TraineeStanding))} == {(live, 0)}
+
+
+def test_a_single_trainees_reads_agree_with_the_bulk_reads(app, make_user):
+    """A trainee's own change rebuilds their standing from the pages' one-query progress and a one-query certificate
+    summary; cohort pages and `standings rebuild` use the bulk reads. Both must say the same of every trainee."""
+    cohort_id = varied_cohort(app, make_user(Role.TRAINER), size=40)
+    with app.app_context():
+        renewed = db.session.scalars(select(Certificate).order_by(Certificate.id)).first()
+        later = {column.key: getattr(renewed, column.key) for column in Certificate.__table__.columns
+                 if column.key not in ("id", "serial", "sequence", "issued_at", "superseded_by_id")}
+        db.session.add(Certificate(**later, serial="RENEWED-0001", sequence=renewed.sequence + 1,
+                                   issued_at=renewed.issued_at + timedelta(days=300)))
+        db.session.commit()
+        version = load_live_version(db.session)
+        ids = list(db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
+        bulk = progress_by_user(db.session, version, ids)
+        latest, first = certificate_summaries(db.session, Certificate.user_id.in_(ids))
+        assert latest[renewed.user_id].serial == "RENEWED-0001"
+        assert first[renewed.user_id] == renewed.issued_at
+        assert len(latest) >= 8
+        for user_id in ids:
+            one_latest, one_first = certificate_summary_of(db.session, user_id)
+            assert one_latest.get(user_id) is latest.get(user_id)  # the same row: one identity map
+            assert one_first.get(user_id) == first.get(user_id)
+            alone = progress_of(db.session, user_id, version)
+            assert standing_values(alone, latest.get(user_id), first.get(user_id)) == standing_values(
+                bulk[user_id], latest.get(user_id), first.get(user_id))
+            assert [(m.status, m.quiz.best_score) for m in alone.modules] == [
+                (m.status, m.quiz.best_score) for m in bulk[user_id].modules]
 
 
 def test_rebuild_command_and_function_agree(app, make_user, runner):

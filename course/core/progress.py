@@ -136,11 +136,16 @@ def course_progress(session: Session, user: User, version: ContentVersion) -> Co
     Lesson visits, quiz attempts (summarised per module, the final exam as "_exam") and scenario runs are read
     together, as one UNION ALL of three selects whose columns line up (each kind leaves the others' columns NULL).
     """
+    return progress_of(session, user.id, version)
+
+
+def progress_of(session: Session, user_id: int, version: ContentVersion) -> CourseProgress:
+    """`course_progress` by the user's id (one query): the standings of a single trainee are rebuilt from it."""
     visited: dict[str, set[str]] = {}
     completed: dict[str, set[str]] = {}
     quizzes: dict[str, QuizRecord] = {}
     runs: list[tuple] = []
-    rows = read(session, PROGRESS_QUERY, {"user_id": user.id})
+    rows = read(session, PROGRESS_QUERY, {"user_id": user_id})
     for kind, slug, lesson_slug, number, passed, open_id, failed, score, at in rows:
         if kind == "lesson":
             visited.setdefault(slug, set()).add(lesson_slug)

@@ -24,13 +24,13 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask import has_app_context
-from sqlalchemy import bindparam, delete, event, or_, select, update
+from sqlalchemy import bindparam, delete, event, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from course.core.catalogue import load_live_version
 from course.core.cohort_totals import FORGET, apply_changes, forget
-from course.core.progress import CourseProgress, progress_by_user
-from course.core.records import certificate_summaries
+from course.core.progress import CourseProgress, progress_by_user, progress_of
+from course.core.records import certificate_summaries, certificate_summary_of
 from course.database import dialect_insert
 from course.models import (
     Certificate,
@@ -83,8 +83,8 @@ def _after_flush(session: Session, _context) -> None:
 
 
 def _before_commit(session: Session) -> None:
-    if not has_app_context():
-        return
+    if not has_app_context() or session.in_nested_transaction():
+        return  # a savepoint's release: the marks wait for the commit of the transaction around it
     session.flush()  # the commit would flush anyway; changes still pending mark their trainees now
     forget(session, session.info.pop(FORGET, ()))
     touched = session.info.pop(TOUCHED, None)
@@ -121,40 +121,64 @@ def rebuild(session: Session, version: ContentVersion, user_ids: Iterable[int], 
 
 
 def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], only_stale: bool) -> int:
-    session.execute(dialect_insert(session)(TraineeStanding.__table__).values([
-        {"user_id": user_id, "updated_at": utcnow(), **PLACEHOLDER} for user_id in ids
-    ]).on_conflict_do_nothing(index_elements=["user_id"]))
-    locked = select(TraineeStanding.user_id).where(TraineeStanding.user_id.in_(ids))
-    if only_stale:
-        locked = locked.where(TraineeStanding.content_hash != version.content_hash)
-    ids = list(session.scalars(locked.order_by(TraineeStanding.user_id).with_for_update()))
+    table = TraineeStanding.__table__
+    kept = dict(session.execute(select(table.c.user_id, table.c.content_hash).where(table.c.user_id.in_(ids))
+                                .order_by(table.c.user_id).with_for_update()).all())
+    if missing := [user_id for user_id in ids if user_id not in kept]:  # first standing: a placeholder row, locked
+        session.execute(dialect_insert(session)(table).values([
+            {"user_id": user_id, "updated_at": utcnow(), **PLACEHOLDER} for user_id in missing
+        ]).on_conflict_do_nothing(index_elements=["user_id"]))
+        kept.update(session.execute(select(table.c.user_id, table.c.content_hash).where(table.c.user_id.in_(missing))
+                                    .order_by(table.c.user_id).with_for_update()).all())
+    ids = [user_id for user_id in ids if not only_stale or kept[user_id] != version.content_hash]
     if not ids:
         return 0
-    progress = progress_by_user(session, version, ids)
-    latest, first = certificate_summaries(session, Certificate.user_id.in_(ids))
+    if len(ids) == 1 and not only_stale:  # a trainee's own change (most commits): two queries built once
+        progress = {ids[0]: progress_of(session, ids[0], version)}
+        latest, first = certificate_summary_of(session, ids[0])
+    else:
+        progress = progress_by_user(session, version, ids)
+        latest, first = certificate_summaries(session, Certificate.user_id.in_(ids))
     now = utcnow()
-    rows, cells = [], []
+    rows, new = [], defaultdict(list)
     for user_id in ids:
         course = progress[user_id]
         rows.append({"key": user_id, "updated_at": now, "content_hash": version.content_hash,
                      **standing_values(course, latest.get(user_id), first.get(user_id))})
-        cells += [{"user_id": user_id, "module_slug": m.module.slug, "status": m.status,
-                   "best_score": m.quiz.best_score} for m in course.modules]
-    table = TraineeStanding.__table__
+        new[user_id] = [(m.module.slug, m.status, m.quiz.best_score) for m in course.modules]
     session.execute(update(table).where(table.c.user_id == bindparam("key")), rows)
     old: dict[int, list] = defaultdict(list)
     for user_id, slug, status, score in session.execute(
             select(ModuleStanding.user_id, ModuleStanding.module_slug, ModuleStanding.status, ModuleStanding.best_score)
             .where(ModuleStanding.user_id.in_(ids))):
         old[user_id].append((slug, status, score))
-    session.execute(delete(ModuleStanding.__table__).where(ModuleStanding.__table__.c.user_id.in_(ids)))
-    if cells:
-        session.execute(dialect_insert(session)(ModuleStanding.__table__), cells)
-    new: dict[int, list] = defaultdict(list)
-    for cell in cells:
-        new[cell["user_id"]].append((cell["module_slug"], cell["status"], cell["best_score"]))
+    _write_cells(session, old, new)
     apply_changes(session, version, old, new)  # the cohorts' kept totals follow, in this transaction
     return len(ids)
+
+
+def _write_cells(session: Session, old: dict[int, list], new: dict[int, list]) -> None:
+    """Bring the module standings from `old` to `new` (per user id: (module slug, status, best score)), writing only
+    the cells that changed: a trainee's change touches one module, not all eight."""
+    cells = ModuleStanding.__table__
+    changed, added, gone = [], [], []
+    for user_id in old.keys() | new.keys():
+        before = {slug: (status, score) for slug, status, score in old.get(user_id, [])}
+        after = {slug: (status, score) for slug, status, score in new.get(user_id, [])}
+        for slug, (status, score) in after.items():
+            row = {"key": user_id, "slug": slug, "status": status, "best_score": score}
+            if slug not in before:
+                added.append({"user_id": user_id, "module_slug": slug, "status": status, "best_score": score})
+            elif before[slug] != (status, score):
+                changed.append(row)
+        gone += [(user_id, slug) for slug in before.keys() - after.keys()]
+    if gone:
+        session.execute(delete(cells).where(tuple_(cells.c.user_id, cells.c.module_slug).in_(gone)))
+    if changed:
+        session.execute(update(cells).where(cells.c.user_id == bindparam("key"),
+                                            cells.c.module_slug == bindparam("slug")), changed)
+    if added:
+        session.execute(dialect_insert(session)(cells), added)
 
 
 def standing_values(progress: CourseProgress, certificate: Certificate | None, first_at: datetime | None) -> dict:
