@@ -60,10 +60,9 @@ def review(attempt: QuizAttempt, show_correct: bool) -> list[ReviewedItem]:
     ]
 
 
-def missed_objectives(attempt: QuizAttempt) -> list[dict]:
-    """Objectives with a question not fully right, each with the lessons that teach it."""
+def missed_objectives(attempt: QuizAttempt, module) -> list[dict]:
+    """Objectives with a question not fully right, each with the lessons of `module` (the attempt's) that teach it."""
     missed = {item.question.objective for item in attempt.items if (item.credit or 0) < 1.0}
-    module = attempt.module
     return [
         {"objective": objective,
          "lessons": [lesson for lesson in module.lessons if objective["id"] in lesson.objectives]}

@@ -181,9 +181,12 @@ def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 2
     if attempt.is_exam or attempt.is_pretest:
         return assessment_result_page(attempt, notice, status)
     version = load_live_version(db.session)
+    # The live course's copy of the module when it is the one attempted (its lessons are cached), else the attempt's.
+    module = next((m for m in version.modules if m.id == attempt.module_id), None) if version else None
+    module = module or attempt.module
     attempts_left = None
     if not attempt.is_practice:
-        settings = attempt.module.quiz_settings
+        settings = module.quiz_settings
         if settings.get("max_attempts"):
             attempts_left = settings["max_attempts"] - attempts_used(db.session, current_user, attempt.module_slug)[0]
         show = shows_correct_answers(attempt, settings.get("review_correct_answers", "when_passed"), attempts_left)
@@ -191,7 +194,7 @@ def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 2
         show = True
     return render_template(
         "quiz/result.html", attempt=attempt, items=review(attempt, show), notice=notice, attempts_left=attempts_left,
-        missed=[] if attempt.is_practice else missed_objectives(attempt), module=attempt.module,
+        missed=[] if attempt.is_practice else missed_objectives(attempt, module), module=module,
         live_slugs={m.slug for m in version.modules} if version else set(), get_type=get_type,
     ), status
 
