@@ -41,7 +41,9 @@ def check_blueprint_limits(app) -> None:
     if limiter.limit_manager.application_limits or limiter.limit_manager.default_limits:
         return  # someone configured RATELIMIT_DEFAULT or RATELIMIT_APPLICATION: keep the check on every request
     hooks = app.before_request_funcs[None]
-    check = next(hook for hook in hooks if getattr(hook, "__func__", None) is Limiter._check_request_limit)
+    check = next((hook for hook in hooks if getattr(hook, "__func__", None) is Limiter._check_request_limit), None)
+    if check is None:
+        return  # RATELIMIT_ENABLED is off: Flask-Limiter installed no check
 
     def check_request_limit() -> None:
         if request.blueprint in LIMITED_BLUEPRINTS:

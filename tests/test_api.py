@@ -284,6 +284,13 @@ def test_only_api_requests_run_the_blueprint_rate_limit_check(make_app, make_use
     assert [path for path, in_middleware in seen if in_middleware] == ["/api/v1/course"] * 3
 
 
+def test_with_rate_limits_switched_off_the_app_serves_and_limits_nothing(make_app):
+    app = make_app(RATELIMIT_ENABLED=False, API_RATE_LIMIT="1/minute")
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert [client.get("/api/v1/openapi.json").status_code for _ in range(3)] == [200, 200, 200]
+
+
 def test_every_use_is_audited_with_the_token_and_its_last_use(client, app, make_token):
     token = make_token("read")
     client.get("/api/v1/trainees?limit=5", headers=bearer(token))
