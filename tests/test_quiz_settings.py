@@ -117,6 +117,19 @@ def test_an_expired_attempt_is_graded_when_the_trainee_returns(configure):
     assert get_attempt(app, attempt_id).is_submitted
 
 
+def test_an_expired_attempt_is_graded_when_its_results_are_opened(configure):
+    app, client = configure(time_limit_minutes=5)
+    attempt_id, _ = start(client)
+    with app.app_context():
+        db.session.get(QuizAttempt, attempt_id).deadline_at = datetime.now(UTC) - timedelta(minutes=1)
+        db.session.commit()
+    response = client.get(f"/attempts/{attempt_id}/result")
+    assert response.status_code == 200
+    assert "Quiz results" in response.get_data(as_text=True)
+    assert get_attempt(app, attempt_id).is_submitted
+    assert get_attempt(app, attempt_id).late
+
+
 def test_cooldown_refuses_a_new_attempt_with_a_clear_message(configure):
     app, client = configure(cooldown_minutes=60)
     attempt_id, _ = start(client)

@@ -13,7 +13,7 @@ from course.core.i18n import question_words
 from course.core.progress import course_progress
 from course.core.questions import ResponseError, get_type
 from course.core.timezones import zone_label
-from course.database import write_first, writes_on_get
+from course.database import write_first
 from course.extensions import db
 from course.models import QuizAttempt, utcnow
 from course.quiz.exam_views import assessment_result_page
@@ -200,11 +200,14 @@ def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 2
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
-@writes_on_get  # as for the attempt page: an overdue attempt is graded here
 @login_required
 def result(attempt_id: int):
     attempt = own_attempt(attempt_id)
-    finalize_if_overdue(db.session, attempt)
+    if not attempt.is_submitted and attempt.is_overdue(utcnow()):  # as on the attempt page: graded now, in a
+        db.session.expire(attempt)                                # writer transaction of its own
+        with write_first(db.session):
+            attempt = own_attempt(attempt_id)
+            finalize_if_overdue(db.session, attempt)
     if not attempt.is_submitted:
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
     return result_page(attempt)
