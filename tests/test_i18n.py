@@ -236,3 +236,26 @@ def test_registering_in_korean_keeps_the_account_in_korean(app, client):
     assert page_lang(client.get("/", headers={"Accept-Language": "en"})) == "ko"
     with app.app_context():
         assert db.session.scalar(select(User.locale).where(User.email == "haneul@academy.example")) == "ko"
+
+
+def test_wtforms_own_messages_follow_the_language_and_are_read_once_per_process(app, monkeypatch):
+    """WTForms' built-in messages come in the reader's language; its catalogue file is not read again per request."""
+    from babel import support
+    from flask import request
+    from flask_wtf.i18n import translations
+
+    from course.core import i18n
+
+    monkeypatch.setattr(i18n, "_WTFORMS_CATALOGUES", {})
+    reads = []
+    load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        lambda *args, **kwargs: reads.append(kwargs.get("domain")) or load(*args, **kwargs))
+    said = {}
+    for language in ("ko", "en", "ko", "en", "ko"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            app.preprocess_request()
+            said.setdefault(language, set()).add(translations.gettext("This field is required."))
+            assert request.wtforms_translations in i18n._WTFORMS_CATALOGUES.values()
+    assert said == {"ko": {"이 항목은 필수입니다."}, "en": {"This field is required."}}
+    assert reads.count("wtforms") == 2  # once for each language

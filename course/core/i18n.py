@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import support
 from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import (
     format_datetime,
@@ -19,6 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import HiddenField, StringField
+from wtforms.i18n import messages_path
 
 from course.core.security import safe_next
 from course.core.timezones import format_local_date, to_user_timezone, zone_label
@@ -98,8 +100,20 @@ def choose_language():
 
 
 def _settle_locale() -> None:
-    """Choose the locale before any content loads, so loading never has to look up the user midway."""
-    get_locale()
+    """Choose the locale before any content loads, so loading never has to look up the user midway; hand Flask-WTF
+    WTForms' own messages ("This field is required.") in that language, read once per process (Flask-WTF would read
+    and parse WTForms' catalogue file again on every request that uses them)."""
+    request.wtforms_translations = _wtforms_catalogue(get_locale())
+
+
+_WTFORMS_CATALOGUES: dict[str, support.Translations] = {}
+
+
+def _wtforms_catalogue(locale) -> support.Translations:
+    key = str(locale)
+    if key not in _WTFORMS_CATALOGUES:
+        _WTFORMS_CATALOGUES[key] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+    return _WTFORMS_CATALOGUES[key]
 
 
 def _translations():
