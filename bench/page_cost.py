@@ -5,7 +5,8 @@ makes does not: run twice, it is the same. This script prepares a throw-away dat
 migrated, `modules/` published, one trainee signed in through the real form, a lesson read past its content note,
 a quiz started), serves the same four pages as bench/throughput.py through the WSGI app in this process (no HTTP
 server), and prints for each page its Python calls per request (cProfile's count over 100 requests; the test client's
-own calls included, the same for every page) and the best of five CPU-time samples of 60 requests.
+own calls included, the same for every page) and the best of five CPU-time samples of 60 requests; then each request of
+a module quiz taken page by page, as the load test's trainees take it (median calls per request over six quizzes).
 
     .venv/bin/python bench/page_cost.py                      # this checkout
     cd /other/checkout && /path/to/.venv/bin/python /path/to/bench/page_cost.py   # another one, for before/after
@@ -20,9 +21,11 @@ import logging
 import os
 import pstats
 import re
+import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 EMAIL, PASSWORD = "cost-trainee@academy.example", "page cost bench password 7"  # noqa: S105 - throw-away account
@@ -73,6 +76,55 @@ def main() -> None:
         calls = pstats.Stats(profiler).total_calls / 100
         best = min(_cpu_ms(client, url) for _ in range(5))
         print(f"  {name:<10} {calls:>14,.0f} {best:>28.2f}")
+    _quiz_steps(client, f"/modules/{module.slug}/quiz", started.headers["Location"])
+
+
+def _quiz_steps(client, quiz: str, first_attempt: str, rounds: int = 6) -> None:
+    """Each request of a module quiz taken page by page (as bench/locustfile.py does): intro, start, each page,
+    each page's save ("next"), the submission and the results; median calls per request over `rounds` quizzes (the
+    first quiz, which compiles templates and fills caches, is not counted)."""
+    calls: dict[str, list[float]] = {}
+
+    def counted(step: str, count: bool, method: str, url: str, **options):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        response = client.open(url, method=method, **options)
+        profiler.disable()
+        if count:
+            calls.setdefault(step, []).append(pstats.Stats(profiler).total_calls)
+        return response
+
+    attempt = urllib.parse.urlsplit(first_attempt).path
+    for number in range(rounds + 1):
+        count = number > 0
+        if number:
+            intro = counted("intro", count, "GET", quiz).text
+            token = CSRF.search(intro).group(1)
+            attempt = counted("start", count, "POST", quiz + "/start", data={"csrf_token": token})
+            attempt = urllib.parse.urlsplit(attempt.headers["Location"]).path
+        page = counted("page", count, "GET", attempt).text
+        for _ in range(20):
+            action = "submit" if 'value="submit"' in page else "next"
+            form = {**_answers(page), "action": action, "csrf_token": CSRF.search(page).group(1),
+                    "page": re.search(r'name="page" value="(\d+)"', page).group(1)}
+            sent = counted(action, count, "POST", attempt, data=form)
+            after = urllib.parse.urlsplit(sent.headers["Location"])
+            if action == "submit":
+                counted("result", count, "GET", after.path)
+                break
+            page = counted("page", count, "GET", f"{after.path}?{after.query}").text
+    print(f"  a module quiz, request by request (median calls of {rounds} quizzes):")
+    for step, counts in calls.items():
+        print(f"  {'quiz ' + step:<16} {statistics.median(counts):>8,.0f}")
+
+
+def _answers(page: str) -> dict[str, list[str]]:
+    chosen: dict[str, list[str]] = {}
+    for name, value in re.findall(r'name="(q\d+)" value="([^"]+)"', page):
+        chosen.setdefault(name, [value])
+    for name, shown in re.findall(r'name="(q\d+)-(\d+)"', page):
+        chosen[f"{name}-{shown}"] = [str(int(shown) + 1)]
+    return chosen
 
 
 def _cpu_ms(client, url: str, requests: int = 60) -> float:
