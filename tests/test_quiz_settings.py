@@ -106,23 +106,25 @@ def test_time_limit_grades_only_what_was_saved_in_time(configure):
     assert "Time ran out" in html
 
 
-def test_an_expired_attempt_is_graded_when_the_trainee_returns(configure):
+def expired_attempt(configure):
+    """A trainee's attempt whose five minutes ran out a minute ago, unsubmitted: (app, client, attempt id)."""
     app, client = configure(time_limit_minutes=5)
     attempt_id, _ = start(client)
     with app.app_context():
         db.session.get(QuizAttempt, attempt_id).deadline_at = datetime.now(UTC) - timedelta(minutes=1)
         db.session.commit()
+    return app, client, attempt_id
+
+
+def test_an_expired_attempt_is_graded_when_the_trainee_returns(configure):
+    app, client, attempt_id = expired_attempt(configure)
     response = client.get(f"/attempts/{attempt_id}")
     assert response.headers["Location"] == f"/attempts/{attempt_id}/result"
     assert get_attempt(app, attempt_id).is_submitted
 
 
 def test_an_expired_attempt_is_graded_when_its_results_are_opened(configure):
-    app, client = configure(time_limit_minutes=5)
-    attempt_id, _ = start(client)
-    with app.app_context():
-        db.session.get(QuizAttempt, attempt_id).deadline_at = datetime.now(UTC) - timedelta(minutes=1)
-        db.session.commit()
+    app, client, attempt_id = expired_attempt(configure)
     response = client.get(f"/attempts/{attempt_id}/result")
     assert response.status_code == 200
     assert "Quiz results" in response.get_data(as_text=True)
