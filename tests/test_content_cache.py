@@ -170,3 +170,29 @@ def test_the_trainees_pages_run_a_fixed_small_number_of_queries(app, client, tra
         url = post_form(client, "/modules/basics/quiz/start", form_url="/modules/basics/quiz").headers["Location"]
     much = page_queries(client, url, count_queries)
     assert little == much == expected, (little, much)
+
+
+@pytest.mark.parametrize(("lock", "content"), [(False, False), (False, True), (True, False), (True, True)])
+def test_loading_an_attempt_reads_only_its_own_items(app, client, trainee, lock, content):
+    """The attempt's items (and their questions) are found through indexes: SQLite once materialised every attempt's
+    items for a nested join, work that grew with every quiz anyone had taken."""
+    from sqlalchemy import event
+
+    from course.quiz.services import load_attempt
+
+    url = post_form(client, "/modules/basics/quiz/start", form_url="/modules/basics/quiz").headers["Location"]
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("reads SQLite's query plan")
+        seen = []
+        listener = lambda _c, _cur, statement, parameters, *_: seen.append((statement, parameters))  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert load_attempt(db.session, int(url.rsplit("/", 1)[1]), lock, content).items
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        connection = db.session.connection().connection.driver_connection
+        for statement, parameters in seen:
+            plan = " | ".join(row[-1] for row in connection.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+            assert "SCAN" not in plan, plan
+            assert "MATERIALIZE" not in plan, plan

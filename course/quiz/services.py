@@ -142,7 +142,7 @@ def _attempt_query(lock: bool, content: bool):
     return query.options(
         # The questions come with their items, their modules in one more query; the attempt's own module is among
         # those (found without a query), and its lessons load only on pages that link to them.
-        joinedload(QuizAttempt.items).joinedload(AttemptItem.question, innerjoin=True).selectinload(Question.module))
+        joinedload(QuizAttempt.items).joinedload(AttemptItem.question).selectinload(Question.module))
 
 
 # Every quiz page and answer loads its attempt: the four statements are built once.
