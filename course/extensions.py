@@ -19,7 +19,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 # Storage comes from RATELIMIT_STORAGE_URI (default memory://); limits are set per view, or per blueprint through
-# `limit_blueprint` (never with default or application limits: see `course.ratelimits`).
+# `limit_blueprint` (never with default or application limits: see `check_blueprint_limits`).
 limiter = Limiter(key_func=get_remote_address)
 LIMITED_BLUEPRINTS: set[str] = set()
 

@@ -122,14 +122,17 @@ def rebuild(session: Session, version: ContentVersion, user_ids: Iterable[int], 
 
 def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], only_stale: bool) -> int:
     table = TraineeStanding.__table__
-    kept = dict(session.execute(select(table.c.user_id, table.c.content_hash).where(table.c.user_id.in_(ids))
-                                .order_by(table.c.user_id).with_for_update()).all())
-    if missing := [user_id for user_id in ids if user_id not in kept]:  # first standing: a placeholder row, locked
+
+    def lock(user_ids: list[int]) -> dict[int, str]:  # their standings' content hashes, rows locked for update
+        return dict(session.execute(select(table.c.user_id, table.c.content_hash).where(table.c.user_id.in_(user_ids))
+                                    .order_by(table.c.user_id).with_for_update()).all())
+
+    kept = lock(ids)
+    if missing := [user_id for user_id in ids if user_id not in kept]:  # a first standing: a row of defaults
         session.execute(dialect_insert(session)(table).values([
             {"user_id": user_id, "updated_at": utcnow(), **PLACEHOLDER} for user_id in missing
         ]).on_conflict_do_nothing(index_elements=["user_id"]))
-        kept.update(session.execute(select(table.c.user_id, table.c.content_hash).where(table.c.user_id.in_(missing))
-                                    .order_by(table.c.user_id).with_for_update()).all())
+        kept.update(lock(missing))
     ids = [user_id for user_id in ids if not only_stale or kept[user_id] != version.content_hash]
     if not ids:
         return 0
@@ -166,11 +169,10 @@ def _write_cells(session: Session, old: dict[int, list], new: dict[int, list]) -
         before = {slug: (status, score) for slug, status, score in old.get(user_id, [])}
         after = {slug: (status, score) for slug, status, score in new.get(user_id, [])}
         for slug, (status, score) in after.items():
-            row = {"key": user_id, "slug": slug, "status": status, "best_score": score}
             if slug not in before:
                 added.append({"user_id": user_id, "module_slug": slug, "status": status, "best_score": score})
             elif before[slug] != (status, score):
-                changed.append(row)
+                changed.append({"key": user_id, "slug": slug, "status": status, "best_score": score})
         gone += [(user_id, slug) for slug in before.keys() - after.keys()]
     if gone:
         session.execute(delete(cells).where(tuple_(cells.c.user_id, cells.c.module_slug).in_(gone)))
