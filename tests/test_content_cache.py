@@ -196,3 +196,36 @@ def test_loading_an_attempt_reads_only_its_own_items(app, client, trainee, lock,
             plan = " | ".join(row[-1] for row in connection.execute("EXPLAIN QUERY PLAN " + statement, parameters))
             assert "SCAN" not in plan, plan
             assert "MATERIALIZE" not in plan, plan
+
+
+def submit(client, url: str, answers: dict) -> str:
+    submitted = post_form(client, url, {**answers, "action": "submit"}, form_url=url)
+    assert submitted.status_code == 302, submitted.status_code
+    return submitted.headers["Location"]
+
+
+def test_saving_grading_and_the_results_take_the_questions_from_the_cached_course(app, client, trainee,
+                                                                                    count_queries):
+    """A quiz's save, its submission and its results page read no question from the database: the cached live
+    course's copies grade it and show it."""
+    url = post_form(client, "/modules/basics/quiz/start", form_url="/modules/basics/quiz").headers["Location"]
+    answers = attempt_answers(app, int(url.rsplit("/", 1)[1]), True)
+    with count_queries() as statements:
+        saved = post_form(client, url, {"action": "next"}, form_url=url)
+        result = body(client, submit(client, url, answers))
+    assert saved.status_code == 302
+    assert "100%" in result
+    assert result.count("✓ Correct") == 4
+    assert not [s for s in statements if re.search(r"\b(FROM|JOIN) questions\b", s)], "a question was read"
+
+
+def test_an_attempt_on_an_earlier_version_is_graded_and_shown_on_its_own_questions(app, client, trainee, other_worker,
+                                                                                   tmp_path):
+    url = post_form(client, "/modules/basics/quiz/start", form_url="/modules/basics/quiz").headers["Location"]
+    with other_worker().app_context():  # a revised course goes live while the attempt is open
+        sync_content(db.session, revised_content(tmp_path))
+        db.session.commit()
+    assert REVISED in body(client)  # this worker now caches the revised version
+    result = body(client, submit(client, url, attempt_answers(app, int(url.rsplit("/", 1)[1]), False)))
+    assert "0%" in result
+    assert result.count("✗ Not correct") == 4

@@ -6,6 +6,7 @@ attempts point at the exact published module and questions they were taken on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
@@ -127,6 +128,11 @@ class AttemptItem(Model):
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="items")
     question: Mapped[Question] = relationship()
+
+    def question_from(self, questions: Mapping[int, Question] | None) -> Question:
+        """The item's question: from `questions` (by id; the cached live course's, see quiz.services.attempt_content)
+        when given, so nothing is loaded, else its own relationship."""
+        return questions[self.question_id] if questions is not None else self.question
 
 
 class ScenarioRun(Model):

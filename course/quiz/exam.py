@@ -9,6 +9,7 @@ baseline on the same objectives before module 1, from the module banks, and neve
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -111,11 +112,13 @@ class ObjectiveResult:
         return self.share >= SECURE_SHARE
 
 
-def objective_results(attempt: QuizAttempt, version: ContentVersion | None) -> list[ObjectiveResult]:
-    """Per objective in the attempt: the share of credit and the lessons that teach it (no item detail)."""
+def objective_results(attempt: QuizAttempt, version: ContentVersion | None,
+                      questions: Mapping[int, Question] | None = None) -> list[ObjectiveResult]:
+    """Per objective in the attempt: the share of credit and the lessons that teach it (no item detail).
+    `questions`: the attempt's questions by id (`quiz.services.attempt_content`), else each item's own is loaded."""
     credits: dict[str, list[float]] = {}
     for item in attempt.items:
-        credits.setdefault(item.question.objective, []).append(item.credit or 0.0)
+        credits.setdefault(item.question_from(questions).objective, []).append(item.credit or 0.0)
     texts, lessons = {}, {}
     for module in version.modules if version else []:
         for objective in module.objectives:

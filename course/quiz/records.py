@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from course.core.events import Activity, LearningEvent, record_learning, statements_wanted
 from course.core.i18n import question_words
-from course.models import AttemptPurpose, ContentVersion, QuizAttempt, User, utcnow
+from course.models import AttemptPurpose, ContentVersion, Question, QuizAttempt, User, utcnow
 
 
 def attempt_activity(attempt: QuizAttempt) -> Activity:
@@ -33,7 +35,7 @@ def report_launched(session, attempt: QuizAttempt, user: User) -> None:
         version=attempt_version(attempt), registration=f"attempt:{attempt.id}"))
 
 
-def report_graded(session, attempt: QuizAttempt) -> None:
+def report_graded(session, attempt: QuizAttempt, questions: Mapping[int, Question] | None = None) -> None:
     """`answered` for each question, then `passed`/`failed` (quiz, exam) or `completed` (practice, pre-test)."""
     if not statements_wanted():
         return
@@ -41,7 +43,7 @@ def report_graded(session, attempt: QuizAttempt) -> None:
     activity, version = attempt_activity(attempt), attempt_version(attempt)
     registration, at = f"attempt:{attempt.id}", attempt.submitted_at or utcnow()
     for item in attempt.items:
-        question = item.question
+        question = item.question_from(questions)
         record_learning(session, LearningEvent(
             "answered", user, Activity(f"/modules/{question.module.slug}/questions/{question.key}", "question",
                                        question.key),
@@ -54,4 +56,5 @@ def report_graded(session, attempt: QuizAttempt) -> None:
     record_learning(session, LearningEvent(
         verb, user, activity, key=f"attempt:{attempt.id}:graded", at=at, version=version, registration=registration,
         score=attempt.score, success=attempt.passed, completion=True, duration=at - attempt.started_at,
-        language=question_words(attempt.items[0].question, attempt.language)[1] if attempt.items else None))
+        language=question_words(attempt.items[0].question_from(questions), attempt.language)[1] if attempt.items
+        else None))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
 from course.core.i18n import question_words
 from course.core.questions import get_type
-from course.models import AttemptItem, QuizAttempt
+from course.models import AttemptItem, Question, QuizAttempt
 
 
 @dataclass
@@ -15,13 +16,14 @@ class ReviewedItem:
     """One question of a graded attempt, as the results page shows it."""
 
     item: AttemptItem
+    question: Question
     chosen: list[int]
     correct: list[int]
     show_correct: bool
 
     @cached_property
     def words(self) -> tuple[dict, str]:
-        return question_words(self.item.question, self.item.attempt.language)
+        return question_words(self.question, self.item.attempt.language)
 
     @property
     def data(self) -> dict:
@@ -51,18 +53,21 @@ def shows_correct_answers(attempt: QuizAttempt, policy: str, attempts_left: int 
     return bool(attempt.passed) or attempts_left == 0
 
 
-def review(attempt: QuizAttempt, show_correct: bool) -> list[ReviewedItem]:
-    """The graded items, each with the chosen and (if the policy allows) the correct choices."""
-    return [
-        ReviewedItem(item, item.response or [], get_type(item.question.type).correct_indexes(item.question.data),
-                     show_correct)
-        for item in attempt.items
-    ]
+def review(attempt: QuizAttempt, show_correct: bool, questions: Mapping[int, Question] | None = None
+           ) -> list[ReviewedItem]:
+    """The graded items, each with the chosen and (if the policy allows) the correct choices. `questions`: the
+    attempt's questions by id (`quiz.services.attempt_content`), else each item's own is loaded."""
+    reviewed = []
+    for item in attempt.items:
+        question = item.question_from(questions)
+        reviewed.append(ReviewedItem(item, question, item.response or [],
+                                     get_type(question.type).correct_indexes(question.data), show_correct))
+    return reviewed
 
 
-def missed_objectives(attempt: QuizAttempt, module) -> list[dict]:
+def missed_objectives(attempt: QuizAttempt, module, questions: Mapping[int, Question] | None = None) -> list[dict]:
     """Objectives with a question not fully right, each with the lessons of `module` (the attempt's) that teach it."""
-    missed = {item.question.objective for item in attempt.items if (item.credit or 0) < 1.0}
+    missed = {item.question_from(questions).objective for item in attempt.items if (item.credit or 0) < 1.0}
     return [
         {"objective": objective,
          "lessons": [lesson for lesson in module.lessons if objective["id"] in lesson.objectives]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from flask_babel import format_time
@@ -177,9 +178,10 @@ def page_count(attempt: QuizAttempt, per_page: int) -> int:
     return max(1, -(-len(attempt.items) // per_page))
 
 
-def save_responses(attempt: QuizAttempt, form, items: list[AttemptItem], now: datetime | None = None
-                   ) -> dict[int, str]:
-    """Store the answers in `form` for `items` (the page shown); return problems by position.
+def save_responses(attempt: QuizAttempt, form, items: list[AttemptItem], now: datetime | None = None,
+                   questions: Mapping[int, Question] | None = None) -> dict[int, str]:
+    """Store the answers in `form` for `items` (the page shown); return problems by position. `questions`: the
+    attempt's questions by id (`attempt_content`), else each item's own is loaded.
 
     Raises ResponseError for fields that name no question of this attempt (a forged request).
     """
@@ -191,7 +193,7 @@ def save_responses(attempt: QuizAttempt, form, items: list[AttemptItem], now: da
             raise ResponseError(_("The answers do not belong to this attempt."))
     problems: dict[int, str] = {}
     for item in items:
-        kind = get_type(item.question.type)
+        kind = get_type(item.question_from(questions).type)
         values = kind.form_values(form, field_name(item), len(item.choice_order))
         try:
             response = kind.parse(values, item.choice_order)
@@ -203,7 +205,8 @@ def save_responses(attempt: QuizAttempt, form, items: list[AttemptItem], now: da
     return problems
 
 
-def grade_attempt(session: Session, attempt: QuizAttempt, now: datetime, late: bool = False) -> bool:
+def grade_attempt(session: Session, attempt: QuizAttempt, now: datetime, late: bool = False,
+                  questions: Mapping[int, Question] | None = None) -> bool:
     """Grade on the saved answers, once. Returns False if another request graded it first.
 
     Two submissions racing (double click, two tabs, two workers) are settled by the conditional
@@ -220,36 +223,38 @@ def grade_attempt(session: Session, attempt: QuizAttempt, now: datetime, late: b
         session.refresh(attempt)
         return False
     for item in attempt.items:
-        item.credit = get_type(item.question.type).grade(item.question.data, item.response)
+        question = item.question_from(questions)
+        item.credit = get_type(question.type).grade(question.data, item.response)
     attempt.status, attempt.submitted_at, attempt.late = AttemptStatus.SUBMITTED, now, late
     attempt.score = score_percent([item.credit for item in attempt.items])
     attempt.passed = has_passed(attempt.score, attempt.pass_mark) if attempt.is_graded_for_completion else None
     session.flush()
-    report_graded(session, attempt)
+    report_graded(session, attempt, questions)
     return True
 
 
-def finalize_if_overdue(session: Session, attempt: QuizAttempt, now: datetime | None = None) -> bool:
+def finalize_if_overdue(session: Session, attempt: QuizAttempt, now: datetime | None = None,
+                        questions: Mapping[int, Question] | None = None) -> bool:
     """Grade an attempt whose time ran out, on the answers saved in time. True if it did."""
     now = now or utcnow()
     if attempt.is_submitted or not attempt.is_overdue(now):
         return False
-    grade_attempt(session, attempt, attempt.deadline_at, late=True)
+    grade_attempt(session, attempt, attempt.deadline_at, late=True, questions=questions)
     return True
 
 
 def submit_attempt(session: Session, attempt: QuizAttempt, form, items: list[AttemptItem],
-                   now: datetime | None = None) -> dict[int, str]:
+                   now: datetime | None = None, questions: Mapping[int, Question] | None = None) -> dict[int, str]:
     """Save the page's answers and grade; after the time limit, grade only what was saved in time."""
     now = now or utcnow()
     if attempt.is_submitted:
         return {}
-    if finalize_if_overdue(session, attempt, now):
+    if finalize_if_overdue(session, attempt, now, questions):
         return {}
-    problems = save_responses(attempt, form, items, now)
+    problems = save_responses(attempt, form, items, now, questions)
     if problems:
         return problems
-    if not grade_attempt(session, attempt, now):
+    if not grade_attempt(session, attempt, now, questions=questions):
         raise AttemptClosed
     return {}
 
@@ -265,8 +270,10 @@ def module_attempts(session: Session, user: User, module_slug: str) -> list[Quiz
         QuizAttempt.user_id == user.id, QuizAttempt.module_slug == module_slug).order_by(QuizAttempt.number)))
 
 
-def record_answers(session: Session, attempt: QuizAttempt, form, items: list[AttemptItem], submit: bool) -> dict:
-    """Save the answers on one page, and grade the attempt if `submit`. Returns problems per field, if any."""
+def record_answers(session: Session, attempt: QuizAttempt, form, items: list[AttemptItem], submit: bool,
+                   questions: Mapping[int, Question] | None = None) -> dict:
+    """Save the answers on one page, and grade the attempt if `submit`. Returns problems per field, if any.
+    `questions`: the attempt's questions by id (`attempt_content`), else each item's own is loaded."""
     if submit:
-        return submit_attempt(session, attempt, form, items)
-    return save_responses(attempt, form, items)
+        return submit_attempt(session, attempt, form, items, questions=questions)
+    return save_responses(attempt, form, items, questions=questions)

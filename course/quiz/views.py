@@ -92,14 +92,16 @@ def per_page(attempt: QuizAttempt, module=None) -> int:
     return (module or attempt.module).quiz_settings.get("questions_per_page", 5)
 
 
-def closed_attempt(attempt: QuizAttempt, posted: bool = False):
-    """The response for an attempt that can no longer be answered (time ran out, or submitted), or None."""
-    if finalize_if_overdue(db.session, attempt):
+def closed_attempt(attempt: QuizAttempt, posted: bool = False, content=None):
+    """The response for an attempt that can no longer be answered (time ran out, or submitted), or None.
+    `content`: the attempt's module and questions (`attempt_content`), else read from the attempt."""
+    if finalize_if_overdue(db.session, attempt, questions=content[1] if content else None):
         flash(_("Time ran out at %(time)s %(zone)s. Your attempt was graded on the answers saved by then.",
                 time=format_time(attempt.deadline_at, "short"), zone=zone_label()), "warning")
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
     if attempt.is_submitted and posted:
-        return result_page(attempt, notice=_("This attempt was already submitted; nothing was changed."), status=409)
+        return result_page(attempt, notice=_("This attempt was already submitted; nothing was changed."), status=409,
+                           content=content)
     if attempt.is_submitted:
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
     return None
@@ -142,32 +144,39 @@ def attempt(attempt_id: int):
     return attempt_page(attempt, current_page(attempt, request.args, content[0]), content=content)
 
 
+def attempt_to_answer(attempt_id: int):
+    """The current user's attempt, locked (its state is checked after the lock), with its module and questions by id
+    (`attempt_content`: the cached live course's when it was drawn from it, so grading loads no question)."""
+    attempt = own_attempt(attempt_id, lock=True, content=False)
+    return attempt, attempt_content(db.session, attempt, load_live_version(db.session))
+
+
 @bp.post("/attempts/<int:attempt_id>")
 @login_required
 def answer(attempt_id: int):
-    attempt, form = own_attempt(attempt_id, lock=True), AttemptForm()  # locked, then its state re-checked
-    closed = closed_attempt(attempt, posted=True)
+    (attempt, content), form = attempt_to_answer(attempt_id), AttemptForm()
+    closed = closed_attempt(attempt, posted=True, content=content)
     if closed:
         return closed
     if not form.validate_on_submit():
         abort(400)
-    page = current_page(attempt, request.form)
+    page, size = current_page(attempt, request.form, content[0]), per_page(attempt, content[0])
     try:
-        problems = record_answers(db.session, attempt, request.form, page_items(attempt, page, per_page(attempt)),
-                                  submit=form.choice() == "submit")
+        problems = record_answers(db.session, attempt, request.form, page_items(attempt, page, size),
+                                  submit=form.choice() == "submit", questions=content[1])
     except ResponseError as exc:
         abort(400, str(exc))
     except AttemptClosed:  # graded by another request meanwhile: keep its answers, not this request's
         db.session.rollback()
-        return result_page(own_attempt(attempt_id), notice=_("This attempt was already submitted; nothing was "
-                                                               "changed."), status=409)
+        return result_page(own_attempt(attempt_id, content=False), status=409,
+                           notice=_("This attempt was already submitted; nothing was changed."))
     if problems:
-        return attempt_page(attempt, page, problems)
+        return attempt_page(attempt, page, problems, content=content)
     if attempt.is_submitted:
         return after_grading(attempt)
     if form.choice() == "save":
         flash(_("Your answers are saved. You can come back and finish later."), "success")
-    target = form.target_page(page, page_count(attempt, per_page(attempt)))
+    target = form.target_page(page, page_count(attempt, size))
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id, page=target))
 
 
@@ -177,13 +186,13 @@ def after_grading(attempt: QuizAttempt):
     return redirect(url_for("quiz.result", attempt_id=attempt.id))
 
 
-def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 200):
-    if attempt.is_exam or attempt.is_pretest:
-        return assessment_result_page(attempt, notice, status)
+def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 200, content=None):
+    """A graded attempt's results. `content`: its module and questions (`attempt_content`): the live course's copies
+    when it was taken on the live version (cached, lessons included), else its own."""
     version = load_live_version(db.session)
-    # The live course's copy of the module when it is the one attempted (its lessons are cached), else the attempt's.
-    module = next((m for m in version.modules if m.id == attempt.module_id), None) if version else None
-    module = module or attempt.module
+    module, questions = content or attempt_content(db.session, attempt, version)
+    if attempt.is_exam or attempt.is_pretest:
+        return assessment_result_page(attempt, notice, status, questions)
     attempts_left = None
     if not attempt.is_practice:
         settings = module.quiz_settings
@@ -193,8 +202,9 @@ def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 2
     else:
         show = True
     return render_template(
-        "quiz/result.html", attempt=attempt, items=review(attempt, show), notice=notice, attempts_left=attempts_left,
-        missed=[] if attempt.is_practice else missed_objectives(attempt, module), module=module,
+        "quiz/result.html", attempt=attempt, items=review(attempt, show, questions), notice=notice,
+        attempts_left=attempts_left, module=module,
+        missed=[] if attempt.is_practice else missed_objectives(attempt, module, questions),
         live_slugs={m.slug for m in version.modules} if version else set(), get_type=get_type,
     ), status
 
@@ -202,12 +212,13 @@ def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 2
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
-    attempt = own_attempt(attempt_id)
+    attempt = own_attempt(attempt_id, content=False)  # the questions come from the cached live course
     if not attempt.is_submitted and attempt.is_overdue(utcnow()):  # as on the attempt page: graded now, in a
         db.session.expire(attempt)                                # writer transaction of its own
         with write_first(db.session):
-            attempt = own_attempt(attempt_id)
-            finalize_if_overdue(db.session, attempt)
+            attempt = own_attempt(attempt_id, content=False)
+            finalize_if_overdue(db.session, attempt, questions=attempt_content(
+                db.session, attempt, load_live_version(db.session))[1])
     if not attempt.is_submitted:
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
     return result_page(attempt)
