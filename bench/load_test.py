@@ -3,7 +3,8 @@
 One command for the load test of docs/performance.md: it prepares a throw-away database (`bench/locustfile.py
 setup`), serves the app with the docs/operations.md settings (4 sync workers; --worker-class gthread for the old ones),
 runs locust headless on the same machine (the users sign in as they are spawned; then LOAD_SECONDS of steady
-use are measured), runs the exactly-once check on the attempts, reads the workers' memory, and prints each goal:
+use are measured), runs the exactly-once check on the attempts, reads the workers' memory and the CPU time the workers
+and locust used over the run (where the cores went), and prints each goal:
 
     .venv/bin/python bench/load_test.py                         # 1,000 trainees, SQLite in a temporary folder
     .venv/bin/python bench/load_test.py --trainees 200 --seconds 60
@@ -19,9 +20,11 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -52,6 +55,12 @@ def worker_rss_mb(server: Server) -> list[float]:
     return sizes
 
 
+def children_cpu_seconds() -> float:
+    """CPU time (user + system) of this script's finished child processes: the locust run, once it has ended."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def read_stats(prefix: Path) -> dict[str, dict[str, str]]:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         return {row["Name"] if row["Type"] else "Aggregated": row for row in csv.DictReader(handle)}
@@ -80,11 +89,14 @@ def main() -> None:
         try:
             users = args.trainees + 5
             cap = int(users / args.spawn_rate + args.seconds + 300)
+            before = (time.monotonic(), server.cpu_seconds(), children_cpu_seconds())
             run = subprocess.run([str(Path(python).parent / "locust"), "-f", str(BENCH / "locustfile.py"),  # noqa: S603
                                   "--headless", "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{cap}s",
                                   "--host", server.base, "--only-summary", "--csv", f"{workdir}/locust"],
                                  env=env, cwd=root, capture_output=True, text=True)
             rss = worker_rss_mb(server)
+            wall, app_cpu = time.monotonic() - before[0], server.cpu_seconds() - before[1]
+            locust_cpu = children_cpu_seconds() - before[2]
         finally:
             server.stop()
         ramp = [line for line in (run.stdout + run.stderr).splitlines() if line.startswith(("ramp", "Measuring"))]
@@ -113,6 +125,10 @@ def main() -> None:
         print(f"workers' RSS after the run: {', '.join(f'{size:.0f}' for size in rss)} MB; "
               f"{users / (os.cpu_count() or 1):.0f} simulated users per core (Moodle's published test served "
               f"{MOODLE_USERS_PER_VCPU:.0f} per vCPU within its goals)")
+        cores = wall * (os.cpu_count() or 1)
+        print(f"CPU over the whole run (ramp included, {wall:.0f} s): gunicorn workers {app_cpu:.0f} s "
+              f"({100 * app_cpu / cores:.0f}% of the machine), locust {locust_cpu:.0f} s "
+              f"({100 * locust_cpu / cores:.0f}%)")
         for goal, met in goals.items():
             print(f"goal: {goal}: {'MET' if met else 'NOT MET'}")
         sys.exit(0 if all(goals.values()) else 1)

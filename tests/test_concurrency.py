@@ -131,11 +131,11 @@ def test_a_lesson_opened_while_another_worker_commits_is_still_recorded(app, mak
 
     original = learn_views.record_lesson_visit
 
-    def record_after_another_commit(session, user, lesson):
+    def record_after_another_commit(session, user, lesson, **options):
         thread = threading.Thread(target=other_worker)
         thread.start()
         other_done.wait(timeout=1)  # on SQLite it now waits for this request's write lock
-        original(session, user, lesson)
+        original(session, user, lesson, **options)
 
     monkeypatch.setattr(learn_views, "record_lesson_visit", record_after_another_commit)
     response = client.get("/modules/basics/lessons/first")

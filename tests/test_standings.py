@@ -220,6 +220,25 @@ def test_a_trainees_standing_follows_every_change_in_the_same_request(app, clien
     assert stored["certificate_void"] is True
 
 
+def test_a_visit_to_a_started_module_leaves_the_standing_alone_and_true(app, client, trainee, count_queries):
+    """Only a module's first visit can change a standing (it is now started): later first visits to its other lessons
+    record the visit without rebuilding, and the kept standing still agrees with the records."""
+    client.get("/modules/basics/lessons/first?note=read")
+    with count_queries() as statements:
+        assert client.get("/modules/basics/lessons/second?note=read").status_code == 200
+    assert any("INSERT INTO lesson_progress" in s for s in statements)  # the visit is on record
+    assert not [s for s in statements if "standings" in s], "the standing was rebuilt"
+    stored, fresh, cells, *_ = stored_and_fresh(app, trainee.id)
+    assert stored == fresh
+    assert cells["basics"][0] == "in_progress"
+    with count_queries() as statements:  # another module's first visit: rebuilt, that module now started
+        client.get("/modules/practice/lessons/only?note=read")
+    assert [s for s in statements if "UPDATE trainee_standings" in s]
+    stored, fresh, cells, *_ = stored_and_fresh(app, trainee.id)
+    assert stored == fresh
+    assert cells["practice"][0] == "in_progress"
+
+
 def test_a_failed_quiz_and_a_scenario_run_update_the_standing(app, client, trainee):
     from tests.conftest import attempt_answers
 

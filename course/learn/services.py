@@ -12,13 +12,18 @@ from course.database import dialect_insert
 from course.models import Lesson, LessonProgress, ModulePause, User, utcnow
 
 
-def record_lesson_visit(session: Session, user: User, lesson: Lesson) -> None:
-    """Note that `user` opened `lesson`; a second visit (or a race) changes nothing."""
+def record_lesson_visit(session: Session, user: User, lesson: Lesson, module_started: bool = False) -> None:
+    """Note that `user` opened `lesson`; a second visit (or a race) changes nothing.
+
+    `module_started`: the caller read that the trainee had already started the lesson's module. A visit then leaves
+    their standing as it was (a visit counts only towards "started"; started stays started), so it is not rebuilt.
+    """
     statement = dialect_insert(session)(LessonProgress).values(
         user_id=user.id, module_slug=lesson.module.slug, lesson_slug=lesson.slug, visited_at=utcnow(),
     ).on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"]).returning(LessonProgress.id)
     if session.execute(statement).scalar() is not None:  # a new row: the first visit
-        touch(session, user.id)  # now started (core.standings)
+        if not module_started:
+            touch(session, user.id)  # now started (core.standings)
         report_lesson(session, user, lesson, "experienced")
 
 

@@ -91,7 +91,7 @@ def lesson(slug: str, lesson_slug: str):
                                paused_at=paused_modules(db.session, current_user).get(slug))
     if lesson.slug not in module_progress.visited_lessons:  # a returning reader's visit is on record already
         with write_first(db.session):  # a short writer transaction of its own; the page itself only reads
-            record_lesson_visit(db.session, current_user, lesson)
+            record_lesson_visit(db.session, current_user, lesson, module_started=module_progress.started)
     index = module.lessons.index(lesson)
     return render_template(
         "learn/lesson.html", module=module, lesson=lesson, mp=module_progress,
