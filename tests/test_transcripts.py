@@ -136,3 +136,31 @@ def test_only_the_cohort_s_trainers_and_admins_get_the_zip(app, cohort_of, make_
     assert len(zipfile.ZipFile(io.BytesIO(response.data)).namelist()) == 1
     with app.app_context():
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "transcripts.downloaded")) is not None
+
+
+def test_the_record_s_dates_are_the_trainee_s_days_in_their_time_zone(app, make_user, make_cohort):
+    """Stored at 20:00 UTC on 1 March, it is 2 March in Seoul: the record prints the trainee's day, whoever
+    downloads it, and says which zone its dates are in."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from course.models import Certificate, LessonProgress, QuizAttempt, User
+
+    trainee = make_user(name="Seoul Trainee")
+    certificate = earn_certificate(signed_in(app, trainee), app)
+    evening = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
+    with app.app_context():
+        for model, column in ((LessonProgress, "completed_at"), (QuizAttempt, "submitted_at")):
+            db.session.execute(update(model).where(model.user_id == trainee.id, getattr(model, column).is_not(None))
+                               .values({column: evening}))
+        db.session.execute(update(Certificate).where(Certificate.id == certificate.id).values(issued_at=evening))
+        db.session.execute(update(User).where(User.id == trainee.id).values(time_zone="Asia/Seoul"))
+        db.session.commit()
+    trainer = make_user(Role.TRAINER)
+    make_cohort(trainer, [trainee])
+    for reader in (trainee, trainer):  # the trainer reads in the academy's zone (UTC here): the days are the same
+        _reader, text = pdf_text(signed_in(app, reader).get(f"/people/{trainee.id}/training-record.pdf").data)
+        assert text.count("2026-03-02") == 3, text  # two modules completed, one certificate issued
+        assert "2026-03-01" not in text
+        assert flat("time zone (Asia/Seoul)") in flat(text)

@@ -8,7 +8,8 @@ are not printed: they excuse a trainee from a cohort's schedule, not from the co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
@@ -22,6 +23,7 @@ from course.core.i18n import current_language
 from course.core.progress import COMPLETED, IN_PROGRESS, course_progress
 from course.core.records import certificate_history
 from course.core.settings import academy_name
+from course.core.timezones import user_time_zone
 from course.models import AttemptPurpose, AttemptStatus, Certificate, ContentVersion, LessonProgress, QuizAttempt, User
 
 
@@ -45,6 +47,11 @@ class Transcript:
     course_title: str
     lines: list[TranscriptLine]
     certificates: list[Certificate]
+    time_zone: str  # the trainee's (core.timezones.user_time_zone): the record's dates are their calendar days
+
+    def day(self, moment: datetime | None) -> date | None:
+        """The calendar day of a stored moment (UTC) in the trainee's time zone."""
+        return _day(moment, self.time_zone)
 
     @property
     def hours_completed(self) -> float:
@@ -72,20 +79,23 @@ def completion_dates(session: Session, user: User) -> dict[str, datetime]:
 def build_transcript(session: Session, user: User, version: ContentVersion) -> Transcript:
     """The training record of `user` on the live course (a constant number of queries)."""
     progress = course_progress(session, user, version)
-    dates = completion_dates(session, user)
-    lines = [TranscriptLine(m.module.title, m.status, _day(dates.get(m.module.slug)) if m.is_complete else None,
+    dates, zone = completion_dates(session, user), user_time_zone(session, user)
+    lines = [TranscriptLine(m.module.title, m.status, _day(dates.get(m.module.slug), zone) if m.is_complete else None,
                             m.quiz.best_score, m.module.minutes) for m in progress.modules]
     if progress.exam is not None:
         exam = progress.exam
         status = COMPLETED if exam.passed else IN_PROGRESS if exam.attempts else "not_started"
         lines.append(TranscriptLine(_("Final exam"), status,
-                                    _day(dates.get(AttemptPurpose.EXAM_SLUG)) if exam.passed else None,
+                                    _day(dates.get(AttemptPurpose.EXAM_SLUG), zone) if exam.passed else None,
                                     exam.best_score, version.exam_settings.get("time_limit_minutes") or 0))
-    return Transcript(user, academy_name(session), version.title, lines, certificate_history(session, user))
+    return Transcript(user, academy_name(session), version.title, lines, certificate_history(session, user), zone)
 
 
-def _day(moment: datetime | None) -> date | None:
-    return moment.date() if moment is not None else None
+def _day(moment: datetime | None, zone: str) -> date | None:
+    """The calendar day of `moment` (UTC, naive as SQLite's aggregates return it, or aware) in `zone`."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(ZoneInfo(zone)).date()
 
 
 def _status(status: str) -> str:
@@ -154,7 +164,8 @@ def render_transcript_pdf(transcript: Transcript, now: datetime) -> bytes:
     pdf.set_text_color(*MUTED)
     who = [user.email] + ([_("badge %(b)s", b=user.badge_number)] if user.badge_number else [])
     pdf.cell(0, 5, " · ".join(who), new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 5, _("%(course)s · as of %(date)s", course=transcript.course_title, date=format_date(now, "long")),
+    as_of = format_date(transcript.day(now), "long")
+    pdf.cell(0, 5, _("%(course)s · as of %(date)s", course=transcript.course_title, date=as_of),
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*INK)
     _heading(pdf, _("Modules"))
@@ -168,7 +179,8 @@ def render_transcript_pdf(transcript: Transcript, now: datetime) -> bytes:
                      total=_hours(transcript.hours_total)), new_x="LMARGIN", new_y="NEXT")
     _heading(pdf, _("Certificates"))
     if transcript.certificates:
-        rows = [[c.serial, c.issued_at.date().isoformat(), c.expires_at.date().isoformat() if c.expires_at else "—",
+        rows = [[c.serial, transcript.day(c.issued_at).isoformat(),
+                 transcript.day(c.expires_at).isoformat() if c.expires_at else "—",
                  _hours(c.credit_hours) if c.credit_hours else "—", _certificate_status(c, now)]
                 for c in transcript.certificates]
         _table(pdf, [_("Serial"), _("Issued"), _("Valid until"), _("Credit hours"), _("Status")], rows,
@@ -179,6 +191,7 @@ def render_transcript_pdf(transcript: Transcript, now: datetime) -> bytes:
     pdf.ln(4)
     pdf.set_font("serif", "", 8)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(0, 4, _("Dates are in UTC, as YYYY-MM-DD. Each certificate can be checked by its serial on the "
-                           "academy's verification page. This record is not itself a certificate."))
+    pdf.multi_cell(0, 4, _("Dates are days in the trainee's time zone (%(zone)s), as YYYY-MM-DD. Each certificate can "
+                           "be checked by its serial on the academy's verification page. This record is not itself a "
+                           "certificate.", zone=transcript.time_zone))
     return bytes(pdf.output())
