@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -81,7 +82,7 @@ def configure_engine(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -93,7 +94,37 @@ def configure_engine(engine: Engine) -> None:
         writer = request_may_write() or _writer_wanted.get()
         # Straight to the driver: SQLAlchemy's statement layer (events, an execution context) for one BEGIN cost
         # about a twentieth of a signed-in page.
-        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if writer else "BEGIN")
+        driver = connection.connection.driver_connection
+        if writer:
+            begin_immediate(driver)
+        else:
+            driver.execute("BEGIN")
+
+
+BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another connection's lock before "database is locked"
+
+
+def begin_immediate(driver: sqlite3.Connection, timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
+    """BEGIN IMMEDIATE: take SQLite's write lock, waiting up to `timeout` seconds for the writer holding it.
+
+    SQLite's own busy handler (`busy_timeout`) waits in growing steps, 25 to 100 ms once a wait passes 40 ms, so
+    under load a waiting worker sleeps on while the lock is free again after a few milliseconds, and the cores
+    idle. Here the wait is short steps instead (at most 2 ms), the busy handler switched off for the attempt.
+    """
+    driver.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline, pause = time.monotonic() + timeout, 0.0002
+        while True:
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 @contextmanager
