@@ -97,7 +97,8 @@ def test_attempt_payloads_never_carry_questions_answers_or_keys(client, app, mak
     h = bearer(make_token("read"))
     [attempt] = client.get("/api/v1/attempts", headers=h).json["data"]
     assert set(attempt) == {"id", "trainee_id", "module_slug", "purpose", "number", "status", "started_at",
-                            "submitted_at", "late", "score", "passed", "pass_mark", "updated_at"}
+                            "submitted_at", "late", "score", "passed", "pass_mark", "language", "updated_at"}
+    assert attempt["language"] == "en"
     assert attempt["score"] == 100.0
     assert attempt["passed"] is True
     bodies = "".join(client.get(f"/api/v1/{path}", headers=h).get_data(as_text=True)

@@ -326,14 +326,20 @@ def test_progress_export_is_safe_for_spreadsheets(app, make_user, trainer, make_
 
 
 def test_attempts_export_lists_every_attempt(app, make_user, trainer, make_cohort):
-    trainee = make_user(name="Ana Attempts")
-    cohort = make_cohort(trainer, [trainee])
+    trainee, korean = make_user(name="Ana Attempts"), make_user(name="Kim Attempts")
+    cohort = make_cohort(trainer, [trainee, korean])
     complete_module(signed_in(app, trainee), app, "basics", ["first", "second"])
+    in_korean = signed_in(app, korean)
+    in_korean.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ko"  # takes the quiz in Korean
+    complete_module(in_korean, app, "basics", ["first", "second"])
     rows = read_csv(signed_in(app, trainer).get(f"/trainer/cohorts/{cohort.id}/export/attempts.csv"))
     assert rows[0][:4] == ["name", "email", "module", "attempt"]
     assert rows[1][0] == "Ana Attempts"
     assert rows[1][2] == "Basics"
     assert rows[1][7] == "100.0"
+    assert rows[0][10] == "language"
+    assert rows[1][10] == "en"
+    assert [row[10] for row in rows if row[0] == "Kim Attempts"] == ["ko"]
 
 
 def test_item_analysis_shows_numbers_or_a_too_few_note(app, make_user, trainer, make_cohort):

@@ -107,6 +107,7 @@ class Attempt(BaseModel):
     score: float | None
     passed: bool | None
     pass_mark: int
+    language: str  # the content language its questions were shown in ("en", "ko"), kept for good
     updated_at: datetime
 
 

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 
-from flask import Response, stream_with_context
+from flask import Response, current_app, stream_with_context
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
@@ -111,7 +111,8 @@ def member_batches(session: Session, cohort: Cohort, batch: int) -> Iterator[lis
 def attempt_rows(session: Session, cohort: Cohort) -> tuple[list[str], Iterator[list]]:
     """Every quiz attempt by the cohort's trainees, fetched from the database in batches."""
     header = ["name", "email", "module", "attempt", "started_at", "submitted_at", "seconds_taken", "score",
-              "passed", "late"]
+              "passed", "late", "language"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]  # attempts from before the language was recorded
     query = (
         select(User.name, User.email, QuizAttempt, Module.title)
         .join(QuizAttempt, QuizAttempt.user_id == User.id)
@@ -126,7 +127,7 @@ def attempt_rows(session: Session, cohort: Cohort) -> tuple[list[str], Iterator[
             taken = (attempt.submitted_at - attempt.started_at).total_seconds() if attempt.submitted_at else None
             yield [name, email, module_title or attempt.module_slug, attempt.number, attempt.started_at,
                    attempt.submitted_at, None if taken is None else int(taken), attempt.score, attempt.passed,
-                   attempt.late]
+                   attempt.late, attempt.language or default]
 
     return header, rows()
 
