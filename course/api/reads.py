@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
@@ -10,6 +9,7 @@ from course.api import schemas
 from course.api.scope import visible_cohorts, visible_trainee_ids
 from course.api.sync import as_stamp, keyset_page
 from course.core.catalogue import load_live_version
+from course.core.i18n import kept_language
 from course.core.progress import ModuleProgress
 from course.core.records import QuizRecord, ScenarioRecord, lesson_tallies, quiz_record_rows, scenario_record_rows
 from course.models import (
@@ -127,11 +127,10 @@ def attempts(session: Session, token: ApiToken, params: schemas.ListQuery) -> sc
     """Attempt summaries (never items, responses or answer keys) of the visible trainees."""
     query = select(QuizAttempt).where(QuizAttempt.user_id.in_(visible_trainee_ids(token)))
     rows, cursor = keyset_page(session, query, QuizAttempt.updated_at, QuizAttempt.id, params)
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]  # attempts from before the language was recorded
     return schemas.AttemptPage(data=[schemas.Attempt(
         id=a.id, trainee_id=a.user_id, module_slug=a.module_slug, purpose=a.purpose, number=a.number,
         status=a.status, started_at=a.started_at, submitted_at=a.submitted_at, late=a.late, score=a.score,
-        passed=a.passed, pass_mark=a.pass_mark, language=a.language or default, updated_at=a.updated_at)
+        passed=a.passed, pass_mark=a.pass_mark, language=kept_language(a.language), updated_at=a.updated_at)
         for a, _stamp, _key in rows],
         next_cursor=cursor)
 

@@ -184,6 +184,11 @@ def content_language() -> str:
     return current_language() if has_request_context() else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def kept_language(language: str | None) -> str:
+    """The content language a record keeps (an attempt's): the default one for records from before it was kept."""
+    return language or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def question_words(question: Question, language: str | None) -> tuple[dict, str]:
     """A question's data in `language` (None: the course's default language), whatever language the request
     loaded it in, with the language its words are actually in (the default one when it has no such variant).

@@ -115,10 +115,9 @@ def start_baseline():
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
 
 
-def assessment_result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 200, questions=None):
-    """The result of an exam or baseline attempt: score, and how each objective went; never the keys. `questions`:
-    the attempt's questions by id (`attempt_content`), else each item's own is loaded."""
-    version = load_live_version(db.session)
+def assessment_result_page(attempt: QuizAttempt, version, questions, notice: str | None = None, status: int = 200):
+    """The result of an exam or baseline attempt: score, and how each objective went; never the keys. `version`: the
+    live course (or None); `questions`: the attempt's by id (`attempt_content`)."""
     results = sorted(objective_results(attempt, version, questions), key=lambda r: (r.secure, r.share))
     exam = my_exam_status(version) if attempt.is_exam and version else None
     return render_template("quiz/exam_result.html", attempt=attempt, results=results, exam=exam,

@@ -192,7 +192,7 @@ def result_page(attempt: QuizAttempt, notice: str | None = None, status: int = 2
     version = load_live_version(db.session)
     module, questions = content or attempt_content(db.session, attempt, version)
     if attempt.is_exam or attempt.is_pretest:
-        return assessment_result_page(attempt, notice, status, questions)
+        return assessment_result_page(attempt, version, questions, notice, status)
     attempts_left = None
     if not attempt.is_practice:
         settings = module.quiz_settings

@@ -12,10 +12,11 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, stream_with_context
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
+from course.core.i18n import kept_language
 from course.extensions import db
 from course.models import Cohort, CohortMember, ContentVersion, Module, QuizAttempt, User
 from course.trainer.progress import cohort_progress, member_filter
@@ -112,7 +113,6 @@ def attempt_rows(session: Session, cohort: Cohort) -> tuple[list[str], Iterator[
     """Every quiz attempt by the cohort's trainees, fetched from the database in batches."""
     header = ["name", "email", "module", "attempt", "started_at", "submitted_at", "seconds_taken", "score",
               "passed", "late", "language"]
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]  # attempts from before the language was recorded
     query = (
         select(User.name, User.email, QuizAttempt, Module.title)
         .join(QuizAttempt, QuizAttempt.user_id == User.id)
@@ -127,7 +127,7 @@ def attempt_rows(session: Session, cohort: Cohort) -> tuple[list[str], Iterator[
             taken = (attempt.submitted_at - attempt.started_at).total_seconds() if attempt.submitted_at else None
             yield [name, email, module_title or attempt.module_slug, attempt.number, attempt.started_at,
                    attempt.submitted_at, None if taken is None else int(taken), attempt.score, attempt.passed,
-                   attempt.late, attempt.language or default]
+                   attempt.late, kept_language(attempt.language)]
 
     return header, rows()
 
