@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"],
                         help="gunicorn's worker class (docs/operations.md: sync; gthread keeps connections per worker)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (docs/operations.md: 2 per core)")
     args = parser.parse_args()
     python, root = sys.executable, BENCH.parent
     with tempfile.TemporaryDirectory() as workdir:
@@ -85,7 +86,7 @@ def main() -> None:
         print(f"Load test: {args.trainees:,} trainees + 5 trainers, {database.split('@')[-1]}, {os.cpu_count()} CPUs",
               flush=True)
         subprocess.run([python, str(BENCH / "locustfile.py"), "setup"], env=env, cwd=root, check=True)  # noqa: S603
-        server = Server(root, "app:app", env, Path(workdir) / "gunicorn.log", args.worker_class)
+        server = Server(root, "app:app", env, Path(workdir) / "gunicorn.log", args.worker_class, args.workers)
         try:
             users = args.trainees + 5
             cap = int(users / args.spawn_rate + args.seconds + 300)

@@ -41,6 +41,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 EMAIL, PASSWORD = "bench-trainee@academy.example", "throughput bench password 7"  # noqa: S105 - throw-away account
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) dignity-throughput-bench"  # the browser's and wrk's alike
 GOALS = {"lesson": 0.25, "dashboard": 0.2, "module": 0.2, "quiz": 0.2}
 
 # Run inside the served tree (so --tree can point at another checkout): migrate, publish, one trainee; prints the
@@ -80,13 +81,14 @@ def free_port() -> int:
 class Server:
     """gunicorn serving `app` from `directory` with the docs/operations.md settings, until stopped."""
 
-    def __init__(self, directory: Path, app: str, env: dict, log: Path, worker_class: str = "gthread"):
+    def __init__(self, directory: Path, app: str, env: dict, log: Path, worker_class: str = "gthread",
+                 workers: int = 4):
         self.port = free_port()
         self.log = log.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
             [str(Path(sys.executable).parent / "gunicorn"), app, "--chdir", str(directory),
-             "--bind", f"127.0.0.1:{self.port}", "--workers", "4", "--threads", "1", "--worker-class", worker_class,
-             "--keep-alive", "10", "--timeout", "60"],
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--threads", "1",
+             "--worker-class", worker_class, "--keep-alive", "10", "--timeout", "60"],
             # Started in `directory` (gunicorn puts its working directory first on sys.path): the tree it serves.
             cwd=directory, env=env | {"PWD": str(directory)}, stdout=self.log, stderr=self.log,
             start_new_session=True)
@@ -125,6 +127,7 @@ class Browser:
     def __init__(self, base: str):
         self.base, self.jar = base, http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener.addheaders = [("User-Agent", USER_AGENT)]
 
     def get(self, path: str) -> tuple[int, str, str]:
         with self.opener.open(self.base + path) as response:
@@ -165,8 +168,8 @@ def sign_in_and_prepare(browser: Browser, module: str, lesson: str) -> dict[str,
 def wrk(server: Server, path: str, args, cookie: str | None = None) -> dict:
     """Requests/s, responses not 2xx/3xx, the 99th percentile latency and worker CPU per request, from one wrk run."""
     command = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s", "--latency"]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
+    if cookie:  # as the same browser: Flask-Login marks a session whose user agent changed "not fresh", every time
+        command += ["-H", f"Cookie: {cookie}", "-H", f"User-Agent: {USER_AGENT}"]
     cpu = server.cpu_seconds()
     output = subprocess.run([*command, server.base + path], capture_output=True, text=True,  # noqa: S603
                             check=True).stdout
@@ -222,9 +225,12 @@ def main() -> None:
             paths = sign_in_and_prepare(browser, target["module"], target["lesson"])
             cookie = browser.cookie_header()
             for page in args.pages:  # what wrk will get: the page itself, signed in by the cookie alone
-                request = urllib.request.Request(server.base + paths[page], headers={"Cookie": cookie})  # noqa: S310
+                request = urllib.request.Request(server.base + paths[page],  # noqa: S310
+                                                 headers={"Cookie": cookie, "User-Agent": USER_AGENT})
                 with urllib.request.urlopen(request) as response:  # noqa: S310 - our own server
-                    html = response.read().decode()
+                    html, new_cookie = response.read().decode(), response.headers.get("Set-Cookie")
+                if new_cookie:  # wrk keeps sending the old one: it would measure a session changed on every request
+                    raise SystemExit(f"{paths[page]} changed a settled session cookie: {new_cookie[:60]}")
                 if response.geturl() != server.base + paths[page] or "Sign out" not in html or (
                         page == "lesson" and "note=read" in html):
                     raise SystemExit(f"{paths[page]} with the session cookie did not show the signed-in page")
