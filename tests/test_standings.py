@@ -20,6 +20,7 @@ from course.models import (
     ContentVersion,
     MemberExemption,
     ModuleStanding,
+    QuizAttempt,
     Role,
     TraineeStanding,
     User,
@@ -237,6 +238,48 @@ def test_a_visit_to_a_started_module_leaves_the_standing_alone_and_true(app, cli
     stored, fresh, cells, *_ = stored_and_fresh(app, trainee.id)
     assert stored == fresh
     assert cells["practice"][0] == "in_progress"
+
+
+def test_a_quiz_started_again_leaves_the_standing_alone_unless_it_grades_an_overdue_attempt(app, client, trainee,
+                                                                                           count_queries):
+    """A module's first attempt starts it (rebuilt); a later attempt's start cannot change the standing (its module is
+    started, and an open attempt has no score): not rebuilt, and the kept standing still agrees with the records. A
+    start that grades an overdue attempt on the way does rebuild it, with that attempt's score."""
+    from tests.conftest import attempt_answers
+
+    quiz = "/modules/basics/quiz"
+
+    def start():
+        response = post_form(client, f"{quiz}/start", form_url=quiz)
+        return int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+
+    first = start()
+    stored, fresh, cells, *_ = stored_and_fresh(app, trainee.id)
+    assert stored == fresh and stored["started"] and cells["basics"] == ("in_progress", None)
+    post_form(client, f"/attempts/{first}", {**attempt_answers(app, first, correct=False), "action": "submit"},
+              form_url=quiz)
+    with count_queries() as statements:
+        second = start()
+    assert second != first
+    assert any("INSERT INTO quiz_attempts" in s for s in statements)
+    assert not [s for s in statements if "standings" in s], "the standing was rebuilt"
+    stored, fresh, cells, *_ = stored_and_fresh(app, trainee.id)
+    assert stored == fresh
+    assert cells["basics"] == ("in_progress", 0.0)
+
+    # The second attempt: the first page answered right and saved, then its time runs out before it is submitted.
+    post_form(client, f"/attempts/{second}", {**attempt_answers(app, second), "action": "next", "page": "1"},
+              form_url=f"/attempts/{second}")
+    with app.app_context():
+        db.session.get(QuizAttempt, second).deadline_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    with count_queries() as statements:
+        third = start()  # grades the overdue second attempt first
+    assert third not in (first, second)
+    assert [s for s in statements if "UPDATE trainee_standings" in s]
+    stored, fresh, cells, *_ = stored_and_fresh(app, trainee.id)
+    assert stored == fresh
+    assert cells["basics"][1] > 0  # the late attempt's score, from its saved page
 
 
 def test_a_failed_quiz_and_a_scenario_run_update_the_standing(app, client, trainee):

@@ -20,7 +20,8 @@ How they stay true:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask import has_app_context
@@ -56,6 +57,18 @@ PLACEHOLDER = {"content_hash": "", "percent": 0, "started": False, "failed": Fal
 def touch(session: Session, user_id: int) -> None:
     """Mark a trainee whose records changed outside the ORM (a bulk or conditional statement)."""
     session.info.setdefault(TOUCHED, set()).add(user_id)
+
+
+@contextmanager
+def standing_unchanged(session: Session, user_id: int) -> Iterator[None]:
+    """The changes made inside cannot change `user_id`'s standing (the caller knows why): they do not mark the trainee
+    for a rebuild. Marks made before, or for other trainees, stay (pending changes are flushed first, so they mark)."""
+    session.flush()
+    marked_before = user_id in session.info.get(TOUCHED, ())
+    yield
+    session.flush()
+    if not marked_before:
+        session.info.get(TOUCHED, set()).discard(user_id)
 
 
 def members_changed(session: Session, cohort_id: int) -> None:
@@ -120,12 +133,23 @@ def rebuild(session: Session, version: ContentVersion, user_ids: Iterable[int], 
     return written
 
 
+# The statements of every rebuild, built once (a trainee's own change rebuilds their standing on most commits).
+_STANDINGS, _CELLS = TraineeStanding.__table__, ModuleStanding.__table__
+_IDS = bindparam("ids", expanding=True)
+LOCK = (select(_STANDINGS.c.user_id, _STANDINGS.c.content_hash).where(_STANDINGS.c.user_id.in_(_IDS))
+        .order_by(_STANDINGS.c.user_id).with_for_update())  # their standings' content hashes, rows locked
+WRITE_STANDING = update(_STANDINGS).where(_STANDINGS.c.user_id == bindparam("key"))
+OLD_CELLS = select(_CELLS.c.user_id, _CELLS.c.module_slug, _CELLS.c.status, _CELLS.c.best_score).where(
+    _CELLS.c.user_id.in_(_IDS))
+WRITE_CELL = update(_CELLS).where(_CELLS.c.user_id == bindparam("key"), _CELLS.c.module_slug == bindparam("slug"))
+
+
 def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], only_stale: bool) -> int:
     table = TraineeStanding.__table__
+    connection = session.connection()  # plain statements on tables: the ORM's execution layer adds nothing
 
-    def lock(user_ids: list[int]) -> dict[int, str]:  # their standings' content hashes, rows locked for update
-        return dict(session.execute(select(table.c.user_id, table.c.content_hash).where(table.c.user_id.in_(user_ids))
-                                    .order_by(table.c.user_id).with_for_update()).all())
+    def lock(user_ids: list[int]) -> dict[int, str]:
+        return dict(connection.execute(LOCK, {"ids": user_ids}).all())
 
     kept = lock(ids)
     if missing := [user_id for user_id in ids if user_id not in kept]:  # a first standing: a row of defaults
@@ -149,11 +173,9 @@ def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], on
         rows.append({"key": user_id, "updated_at": now, "content_hash": version.content_hash,
                      **standing_values(course, latest.get(user_id), first.get(user_id))})
         new[user_id] = [(m.module.slug, m.status, m.quiz.best_score) for m in course.modules]
-    session.execute(update(table).where(table.c.user_id == bindparam("key")), rows)
+    connection.execute(WRITE_STANDING, rows)
     old: dict[int, list] = defaultdict(list)
-    for user_id, slug, status, score in session.execute(
-            select(ModuleStanding.user_id, ModuleStanding.module_slug, ModuleStanding.status, ModuleStanding.best_score)
-            .where(ModuleStanding.user_id.in_(ids))):
+    for user_id, slug, status, score in connection.execute(OLD_CELLS, {"ids": ids}):
         old[user_id].append((slug, status, score))
     _write_cells(session, old, new)
     apply_changes(session, version, old, new)  # the cohorts' kept totals follow, in this transaction
@@ -177,10 +199,9 @@ def _write_cells(session: Session, old: dict[int, list], new: dict[int, list]) -
     if gone:
         session.execute(delete(cells).where(tuple_(cells.c.user_id, cells.c.module_slug).in_(gone)))
     if changed:
-        session.execute(update(cells).where(cells.c.user_id == bindparam("key"),
-                                            cells.c.module_slug == bindparam("slug")), changed)
+        session.connection().execute(WRITE_CELL, changed)
     if added:
-        session.execute(dialect_insert(session)(cells), added)
+        session.connection().execute(dialect_insert(session)(cells), added)
 
 
 def standing_values(progress: CourseProgress, certificate: Certificate | None, first_at: datetime | None) -> dict:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from course.core.exams import latest_unlock
 from course.core.i18n import content_language
 from course.core.questions import ResponseError, get_type
+from course.core.standings import standing_unchanged
 from course.core.timezones import zone_label
 from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Module, Question, QuizAttempt, User, utcnow
 from course.quiz.grading import choice_order, draw_questions, has_passed, score_percent
@@ -88,7 +89,13 @@ def start_attempt(session: Session, user: User, module: Module, now: datetime | 
     drawn = draw_questions([(q.id, q.objective) for q in module.questions],
                            settings.get("questions_per_attempt", 10), rng)
     add_items(attempt, [next(q for q in module.questions if q.id == qid) for qid in drawn], rng)
-    return insert_attempt(session, attempt, user)
+    if not total:
+        return insert_attempt(session, attempt, user)  # the module's first attempt: it may now count as started
+    # An earlier attempt at the module means it was started already, and an open attempt changes nothing else in the
+    # standing (scores, passes and failures come from submitted ones): not rebuilt, unless grading an overdue
+    # attempt above changed it.
+    with standing_unchanged(session, user.id):
+        return insert_attempt(session, attempt, user)
 
 
 def add_items(attempt: QuizAttempt, questions: list, rng: random.Random) -> None:
