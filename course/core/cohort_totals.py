@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import case, delete, func, insert, literal, select
+from sqlalchemy import bindparam, case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from course.core.progress import NOT_STARTED
@@ -75,6 +75,28 @@ def materialize(session: Session, cohort: Cohort, version: ContentVersion) -> bo
     return True
 
 
+# Built once: each trainee's change that moves a module standing applies the difference with these two statements.
+MEMBERSHIPS = (select(CohortMember.cohort_id, CohortMember.user_id)  # the changed trainees' cohorts with kept totals
+               .join(CohortTotals, CohortTotals.cohort_id == CohortMember.cohort_id)
+               .join(Cohort, Cohort.id == CohortMember.cohort_id)
+               .where(CohortMember.user_id.in_(bindparam("ids", expanding=True)),
+                      CohortTotals.content_hash == bindparam("content_hash"))
+               .order_by(CohortMember.cohort_id).with_for_update(read=True, of=Cohort))
+_ADD_TO_TOTALS: dict[str, object] = {}  # per dialect: INSERT … ON CONFLICT DO UPDATE adding to the kept row
+
+
+def _add_to_totals(session: Session):
+    dialect = session.get_bind().dialect.name
+    if dialect not in _ADD_TO_TOTALS:
+        table = CohortModuleTotal.__table__
+        statement = dialect_insert(session)(table)
+        _ADD_TO_TOTALS[dialect] = statement.on_conflict_do_update(
+            index_elements=["cohort_id", "module_slug", "status", "band"],
+            set_={"trainees": table.c.trainees + statement.excluded.trainees,
+                  "score_sum": table.c.score_sum + statement.excluded.score_sum})
+    return _ADD_TO_TOTALS[dialect]
+
+
 def apply_changes(session: Session, version: ContentVersion, old: dict[int, list[Cell]],
                   new: dict[int, list[Cell]]) -> None:
     """Trainees' module standings went from `old` to `new` (per user id): add the difference to the kept totals."""
@@ -92,12 +114,8 @@ def apply_changes(session: Session, version: ContentVersion, old: dict[int, list
             changes[user_id] = kept
     if not changes:
         return
-    memberships = session.execute(
-        select(CohortMember.cohort_id, CohortMember.user_id)
-        .join(CohortTotals, CohortTotals.cohort_id == CohortMember.cohort_id)
-        .join(Cohort, Cohort.id == CohortMember.cohort_id)
-        .where(CohortMember.user_id.in_(list(changes)), CohortTotals.content_hash == version.content_hash)
-        .order_by(CohortMember.cohort_id).with_for_update(read=True, of=Cohort)).all()
+    memberships = session.connection().execute(
+        MEMBERSHIPS, {"ids": list(changes), "content_hash": version.content_hash}).all()
     per_cohort: dict[tuple[int, str, str, int], list] = defaultdict(lambda: [0, 0.0])
     for cohort_id, user_id in memberships:
         for (slug, status, band), (count, score) in changes[user_id].items():
@@ -107,13 +125,8 @@ def apply_changes(session: Session, version: ContentVersion, old: dict[int, list
     rows = [{"cohort_id": cohort_id, "module_slug": slug, "status": status, "band": band, "trainees": count,
              "score_sum": score} for (cohort_id, slug, status, band), (count, score) in sorted(per_cohort.items())
             if count or score]
-    if rows:
-        table = CohortModuleTotal.__table__
-        statement = dialect_insert(session)(table).values(rows)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["cohort_id", "module_slug", "status", "band"],
-            set_={"trainees": table.c.trainees + statement.excluded.trainees,
-                  "score_sum": table.c.score_sum + statement.excluded.score_sum}))
+    if rows:  # in the order of their keys, so two writers lock the rows in the same order
+        session.connection().execute(_add_to_totals(session), rows)
 
 
 def read_totals(session: Session, cohort: Cohort) -> list[tuple[str, str, int, int, float]]:
