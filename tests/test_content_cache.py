@@ -15,6 +15,7 @@ from course.admin.services import activate_version
 from course.config import testing_config as config_for_tests
 from course.content.publish import sync_content
 from course.core.catalogue import CACHE_KEY, load_live_version
+from course.core.markdown import render_markdown
 from course.extensions import db
 from course.models import ContentVersion, Role, User
 from tests.conftest import FIXTURE_CONTENT, attempt_answers, post_form
@@ -106,6 +107,23 @@ def test_one_languages_words_never_show_in_another(client, trainee):
         html = body(client, "/", language)
         assert shown in html, language
         assert hidden not in html, language
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_a_worker_renders_the_lessons_when_it_loads_the_course_not_when_each_is_first_read(app, client, trainee,
+                                                                                         language):
+    """A worker that loads the live course (here on the dashboard) renders every lesson's Markdown then, in the language
+    it loaded: the first reader of each lesson waits for no rendering, and the lesson shows as before."""
+    app.extensions.pop(CACHE_KEY, None)  # a worker that has not loaded the course yet
+    render_markdown.cache_clear()
+    body(client, "/", language)
+    rendered = render_markdown.cache_info()
+    assert rendered.misses >= 2  # both fixture lessons with text
+    html = body(client, LESSON, language)
+    assert (KOREAN if language == "ko" else ENGLISH) in html
+    after = render_markdown.cache_info()
+    assert after.misses == rendered.misses, "the lesson's Markdown was rendered on its first view"
+    assert after.hits > rendered.hits
 
 
 def test_cached_objects_are_never_in_a_session_nor_expired_by_a_commit(app, client, trainee):

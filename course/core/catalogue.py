@@ -5,6 +5,8 @@ loaded, with its modules, lessons and questions, and only asks the database whic
 a request). The cache is keyed by the version's id and content hash, and by the language its words were loaded in
 (the load hooks in core/i18n.py put a lesson's Korean words in place of the English ones), so a version made live by
 `content sync` or an admin in any process is picked up by every worker on its next request, without a restart.
+When a process loads a version it also renders every lesson's Markdown (kept by text, core/procedures.py), so no
+reader waits for a lesson's first rendering in that worker.
 
 The cached objects are shared by every request and thread of the process: they are detached from any session and
 must never be changed, added to a session or assigned to a relationship (use their ids: `module_id=module.id`).
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from course.core.i18n import content_locale
+from course.core.procedures import prepare_content
 from course.database import read
 from course.models import ContentVersion, Module
 
@@ -57,7 +60,8 @@ def _load_detached(session: Session, version_id: int) -> ContentVersion | None:
 
 def load_live_version(session: Session) -> ContentVersion | None:
     """The live content version with its modules, lessons and questions: one query when this process already
-    holds it (cached by id, content hash and language), five when it does not.
+    holds it (cached by id, content hash and language), five when it does not (then its lessons' Markdown is
+    rendered too, about a quarter of a second once per worker and language).
 
     Read-only and shared across requests: never change it or attach it to a session.
     """
@@ -73,6 +77,7 @@ def load_live_version(session: Session) -> ContentVersion | None:
         version = _load_detached(session, live.id)
         if version is None:  # made not live and deleted since the query above
             return None
+        prepare_content(lesson.body_markdown for module in version.modules for lesson in module.lessons)
         with _lock:
             for stale in [k for k in cache if k[:2] != key[:2]]:  # another version went live: forget the old one
                 del cache[stale]

@@ -8,6 +8,7 @@ a marker; the markers become the academy's text, or a visible "not set yet" noti
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from flask import has_request_context, url_for
@@ -159,6 +160,13 @@ def _mark(text: str) -> tuple[str, tuple[str, ...]]:
         return f"\ue000{len(names) - 1}\ue001"
 
     return REFERENCE.sub(marker, text), tuple(names)
+
+
+def prepare_content(texts: Iterable[str | None]) -> None:
+    """Render these texts' Markdown now, as `render_content` will (kept per process by text, with markers in place of
+    the academy's procedures): a version's lessons when a worker loads it, so no reader waits for the rendering."""
+    for text in texts:
+        render_markdown(_mark(text or "")[0])
 
 
 def render_content(text: str | None, for_print: bool = False) -> Markup:
