@@ -80,6 +80,42 @@ def test_the_serving_entry_point_exempts_start_up_objects_from_garbage_collectio
     assert int(frozen) > 50_000
 
 
+def test_the_serving_entry_point_compiles_every_template_before_any_request(tmp_path):
+    # Two starts of app.py, as two workers of one release: the first compiles every template as it starts and keeps
+    # the code in the instance folder; the second loads them all from there. Neither compiles one for a request.
+    script = """if True:
+        import jinja2
+        compiled = []
+        original = jinja2.Environment.compile
+        jinja2.Environment.compile = lambda self, *args, **kwargs: compiled.append(1) or original(self, *args, **kwargs)
+        import app
+        env, at_start = app.app.jinja_env, len(compiled)
+        for name in env.list_templates():
+            env.get_template(name)  # as a request does: from the environment's cache of loaded templates
+        print(len(env.list_templates()), at_start, len(compiled) - at_start)
+    """
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "CREDENTIAL_KEY_DIR": str(tmp_path / "keys")}
+    env.pop("DATABASE_URL", None)
+    for start in range(2):
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,  # noqa: S603
+                                cwd=Path(__file__).resolve().parent.parent, timeout=120, check=True)
+        templates, at_start, afterwards = map(int, result.stdout.split())
+        assert templates > 50
+        assert at_start == (templates if start == 0 else 0)
+        assert afterwards == 0, "a template was left to compile on its first request"
+        assert len(list((tmp_path / "template-cache").iterdir())) == templates
+
+
+def test_templates_load_without_their_compiled_cache_when_the_instance_folder_is_read_only(app, monkeypatch):
+    from course import load_templates
+
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as an unprivileged user on a read-only folder
+    load_templates(app)
+    assert app.jinja_env.bytecode_cache is None
+    assert len(app.jinja_env.cache) == len(app.jinja_env.list_templates())
+    assert app.test_client().get("/login").status_code == 200
+
+
 @pytest.mark.parametrize("key", ["short-but-set", "test-secret-key", "changeme", "a" * 64, "abababababababababababab"])
 def test_production_refuses_a_short_default_or_repetitive_secret_key(monkeypatch, tmp_path, key):
     monkeypatch.setenv("DIGNITY_ENV", "production")
