@@ -255,7 +255,9 @@ def test_a_quiz_started_again_leaves_the_standing_alone_unless_it_grades_an_over
 
     first = start()
     stored, fresh, cells, *_ = stored_and_fresh(app, trainee.id)
-    assert stored == fresh and stored["started"] and cells["basics"] == ("in_progress", None)
+    assert stored == fresh
+    assert stored["started"]
+    assert cells["basics"] == ("in_progress", None)
     post_form(client, f"/attempts/{first}", {**attempt_answers(app, first, correct=False), "action": "submit"},
               form_url=quiz)
     with count_queries() as statements:
