@@ -145,7 +145,6 @@ WRITE_CELL = update(_CELLS).where(_CELLS.c.user_id == bindparam("key"), _CELLS.c
 
 
 def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], only_stale: bool) -> int:
-    table = TraineeStanding.__table__
     connection = session.connection()  # plain statements on tables: the ORM's execution layer adds nothing
 
     def lock(user_ids: list[int]) -> dict[int, str]:
@@ -153,7 +152,7 @@ def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], on
 
     kept = lock(ids)
     if missing := [user_id for user_id in ids if user_id not in kept]:  # a first standing: a row of defaults
-        session.execute(dialect_insert(session)(table).values([
+        session.execute(dialect_insert(session)(_STANDINGS).values([
             {"user_id": user_id, "updated_at": utcnow(), **PLACEHOLDER} for user_id in missing
         ]).on_conflict_do_nothing(index_elements=["user_id"]))
         kept.update(lock(missing))
@@ -185,7 +184,6 @@ def _rebuild_batch(session: Session, version: ContentVersion, ids: list[int], on
 def _write_cells(session: Session, old: dict[int, list], new: dict[int, list]) -> None:
     """Bring the module standings from `old` to `new` (per user id: (module slug, status, best score)), writing only
     the cells that changed: a trainee's change touches one module, not all eight."""
-    cells = ModuleStanding.__table__
     changed, added, gone = [], [], []
     for user_id in old.keys() | new.keys():
         before = {slug: (status, score) for slug, status, score in old.get(user_id, [])}
@@ -197,11 +195,11 @@ def _write_cells(session: Session, old: dict[int, list], new: dict[int, list]) -
                 changed.append({"key": user_id, "slug": slug, "status": status, "best_score": score})
         gone += [(user_id, slug) for slug in before.keys() - after.keys()]
     if gone:
-        session.execute(delete(cells).where(tuple_(cells.c.user_id, cells.c.module_slug).in_(gone)))
+        session.execute(delete(_CELLS).where(tuple_(_CELLS.c.user_id, _CELLS.c.module_slug).in_(gone)))
     if changed:
         session.connection().execute(WRITE_CELL, changed)
     if added:
-        session.connection().execute(dialect_insert(session)(cells), added)
+        session.connection().execute(dialect_insert(session)(_CELLS), added)
 
 
 def standing_values(progress: CourseProgress, certificate: Certificate | None, first_at: datetime | None) -> dict:
