@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from course.models.base import UTCDateTime
+from course.prepared import Prepared
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -55,9 +56,12 @@ def read(session, statement, parameters: dict | None = None):
     flushing pending changes as an ORM query would (unless the caller turned autoflush off).
 
     For the small queries every page runs (the live version, the settings, a trainee's progress): it skips the ORM's
-    execution layer, about half the CPU of `session.execute` for such a query, and returns the same rows."""
+    execution layer, about half the CPU of `session.execute` for such a query, and returns the same rows. A
+    `Prepared` statement (course/prepared.py) also skips Core's per-execution work and runs on the driver's cursor."""
     if session.autoflush:
         session.flush()
+    if isinstance(statement, Prepared):
+        return statement.execute(session.connection(), parameters)
     return session.connection().execute(statement, parameters)
 
 

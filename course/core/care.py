@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from course.database import read
 from course.models import ModulePause, User
+from course.prepared import Prepared
 
-PAUSES_QUERY = (select(ModulePause.module_slug, ModulePause.requested_at)  # read on most pages: built once
-                .where(ModulePause.user_id == bindparam("user_id")))
+PAUSES_QUERY = Prepared(select(ModulePause.module_slug, ModulePause.requested_at)  # read on most pages
+                        .where(ModulePause.user_id == bindparam("user_id")))
 
 
 def paused_modules(session: Session, user: User | int) -> dict[str, datetime]:

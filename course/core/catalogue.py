@@ -25,9 +25,10 @@ from course.core.i18n import content_locale
 from course.core.procedures import prepare_content
 from course.database import read
 from course.models import ContentVersion, Module
+from course.prepared import Prepared
 
 CACHE_KEY = "dignity.content_versions"
-LIVE = select(ContentVersion.id, ContentVersion.content_hash).where(ContentVersion.is_live)  # built once
+LIVE = Prepared(select(ContentVersion.id, ContentVersion.content_hash).where(ContentVersion.is_live))  # every page
 _lock = threading.Lock()
 
 

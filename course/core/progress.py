@@ -28,6 +28,7 @@ from course.models import (
     User,
 )
 from course.models.base import UTCDateTime
+from course.prepared import Prepared
 
 # Module status names, also used as CSS classes and in tests.
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
@@ -212,7 +213,7 @@ def _progress_query():
     return union_all(lessons, quizzes, scenarios)
 
 
-PROGRESS_QUERY = _progress_query()
+PROGRESS_QUERY = Prepared(_progress_query())
 
 
 def quiz_records(session: Session, user: User) -> dict[str, QuizRecord]:

@@ -21,6 +21,7 @@ from course.models import (
     ScenarioRun,
     User,
 )
+from course.prepared import Prepared
 
 
 @dataclass
@@ -121,7 +122,7 @@ class Mastery:
     latest: float
 
 
-MASTERY = (  # each submitted quiz item's credit by objective, in submission order; built once (every module page)
+_MASTERY = (  # each submitted quiz item's credit by objective, in submission order (every module page)
     select(QuizAttempt.id, QuizAttempt.submitted_at, Question.objective, AttemptItem.credit)
     .join(AttemptItem, AttemptItem.attempt_id == QuizAttempt.id)
     .join(Question, Question.id == AttemptItem.question_id)
@@ -129,7 +130,8 @@ MASTERY = (  # each submitted quiz item's credit by objective, in submission ord
            QuizAttempt.purpose == AttemptPurpose.QUIZ)
     .order_by(QuizAttempt.submitted_at, QuizAttempt.id)
 )
-MODULE_MASTERY = MASTERY.where(QuizAttempt.module_slug == bindparam("module_slug"))
+MASTERY = Prepared(_MASTERY)
+MODULE_MASTERY = Prepared(_MASTERY.where(QuizAttempt.module_slug == bindparam("module_slug")))
 
 
 def objective_mastery(session: Session, user: User, module_slug: str | None = None) -> dict[str, Mastery]:

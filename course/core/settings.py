@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 from course.core.audit import record_event
 from course.database import read
 from course.models import ContentVersion, Setting, User, utcnow
+from course.prepared import Prepared
 
 KEYS = ("academy_name", "validity_months", "credit_hours", "renewal_window_days", "time_zone",
         # single sign-on (core/sso.py): whether directory users may also use passwords, link by email, claims
         "sso_passwords_allowed", "sso_link_by_email", "sso_role_claim", "sso_badge_claim")
 PROCEDURE_PREFIX = "procedure."  # the academy's procedures (core/procedures.py), read by the same query
 # Read on every page (the academy's name is in the header): built once.
-SETTINGS_QUERY = select(Setting.key, Setting.value).where(
-    or_(Setting.key.in_(KEYS), Setting.key.startswith(PROCEDURE_PREFIX, autoescape=True)))
+SETTINGS_QUERY = Prepared(select(Setting.key, Setting.value).where(
+    or_(Setting.key.in_(KEYS), Setting.key.startswith(PROCEDURE_PREFIX, autoescape=True))))
 
 
 @dataclass(frozen=True)
