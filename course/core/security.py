@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -9,9 +10,10 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, has_request_context, request, url_for
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, abort, current_app, g, has_request_context, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
+from itsdangerous import BadSignature
 from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -65,10 +67,75 @@ def refuse_nul_characters() -> None:
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    """Session cookies are `Secure` whenever the request came over HTTPS, even if not configured so."""
+    """Session cookies are `Secure` whenever the request came over HTTPS, even if not configured so.
+
+    A cookie this process has verified is not verified again while it is valid: its signature check and decoding
+    (a serializer built, a key derived, an HMAC, zlib and JSON) were a twentieth of a signed-in page, and a browser
+    sends the same cookie with every request until the session changes. The same bytes always verify the same way;
+    only their age is checked again. Each request gets its own copy of the data.
+    """
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
+
+    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+        value = request.cookies.get(self.get_cookie_name(app))
+        serializer = self.get_signing_serializer(app) if value else None
+        if serializer is None:
+            return super().open_session(app, request)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        verified: dict = app.extensions.setdefault(VERIFIED_SESSIONS, {})
+        kept = verified.get(value)
+        if kept is not None and int(time.time()) - kept[0] <= max_age:  # itsdangerous's own expiry rule
+            return self.session_class(_copied(kept[1]))
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if len(verified) >= VERIFIED_LIMIT:
+            verified.clear()
+        verified[value] = (int(signed_at.timestamp()), _copied(data))
+        return self.session_class(data)
+
+
+VERIFIED_SESSIONS = "dignity.verified_sessions"
+VERIFIED_LIMIT = 4096  # cookies kept per process (a few hundred bytes each); all forgotten when full
+
+
+def _copied(data: dict) -> dict:
+    """A copy no request can change the kept data through (the values are JSON: lists and dicts are copied)."""
+    return {key: copy.deepcopy(value) if isinstance(value, (list, dict)) else value for key, value in data.items()}
+
+
+CSRF_REUSE_SECONDS = 60
+SIGNED_CSRF = "dignity.signed_csrf"
+
+
+def reuse_signed_csrf_token() -> None:
+    """Before a request: give Flask-WTF the signed CSRF token made for this session in the last minute, if any.
+
+    Flask-WTF signs the session's token afresh for every page with a form (a serializer, a derived key, an HMAC:
+    a twentieth of a lesson page); a token signed up to a minute ago is as good (it stays valid for
+    WTF_CSRF_TIME_LIMIT from its signing, an hour by default). Reads the session without marking it accessed (the
+    hook adds no `Vary: Cookie` of its own). (A view that clears the session, signing in
+    or out, redirects rather than showing a form, so no page carries a token for the session's old raw token.)
+    """
+    raw = dict.get(session._get_current_object(), "csrf_token")
+    kept = current_app.extensions.get(SIGNED_CSRF, {}).get(raw) if raw else None
+    if kept is not None and time.time() - kept[0] < CSRF_REUSE_SECONDS:
+        g.csrf_token = kept[1]
+        g.dignity_csrf_kept = True
+
+
+def keep_signed_csrf_token(response):
+    """After a request that signed its session's CSRF token afresh: keep it for the next minute's pages."""
+    token, raw = g.get("csrf_token"), dict.get(session._get_current_object(), "csrf_token")
+    if token and raw and not g.get("dignity_csrf_kept"):
+        kept: dict = current_app.extensions.setdefault(SIGNED_CSRF, {})
+        if len(kept) >= VERIFIED_LIMIT:
+            kept.clear()
+        kept[raw] = (time.time(), token)
+    return response
 
 
 def init_security(app: Flask) -> None:
@@ -79,6 +146,8 @@ def init_security(app: Flask) -> None:
     app.session_interface = HttpsAwareSessionInterface()
     app.url_map.converters["int"] = DatabaseIntegerConverter
     app.before_request(refuse_nul_characters)
+    app.before_request(reuse_signed_csrf_token)
+    app.after_request(keep_signed_csrf_token)
     json_logs = app.config.get("LOG_FORMAT") == "json"
     if json_logs:
         configure_json_logging(app)
