@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from flask import has_request_context, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -117,6 +118,16 @@ def save_procedure(session: Session, actor: User, name: str, locale: str, text: 
 
 
 def _notice(name: str, block: bool, for_print: bool = False) -> Markup:
+    """The "not set yet" notice (with a link to set it for an admin), kept per language and reader kind: a lesson
+    page shows one on every view until the academy fills the slot."""
+    admin = (not for_print and has_request_context() and current_user.is_authenticated
+             and current_user.role == "admin")
+    return _kept_notice(name, block, for_print, str(get_locale()), url_for("procedures.edit") if admin else None)
+
+
+@lru_cache(maxsize=512)
+def _kept_notice(name: str, block: bool, for_print: bool, _locale: str, edit_url: str | None) -> Markup:
+    """The notice for `name` in the current language (`_locale` keys it); `edit_url` links an admin to the form."""
     label = SLOTS[name][0] if name in SLOTS else name
     # A paragraph of its own says it as a sentence; inside a sentence it is a bracketed aside, so the words around
     # it (and Korean particles after it) still read.
@@ -124,8 +135,8 @@ def _notice(name: str, block: bool, for_print: bool = False) -> Markup:
                   else _("[Your academy has not set this yet: %(slot)s]", slot=label))
     if for_print:
         return (Markup("<p><b>[%s]</b></p>") if block else Markup("<b>%s</b>")) % text
-    if has_request_context() and current_user.is_authenticated and current_user.role == "admin":
-        text += Markup(' <a href="%s">%s</a>') % (url_for("procedures.edit") + f"#slot-{name}", _("Set it now"))
+    if edit_url is not None:
+        text += Markup(' <a href="%s">%s</a>') % (edit_url + f"#slot-{name}", _("Set it now"))
     tag = "div" if block else "span"
     return Markup('<%s class="procedure-missing" role="note">%s</%s>') % (tag, text, tag)
 
