@@ -1,0 +1,119 @@
+"""What every signed-in request does once per process instead of every time, and that it stays correct:
+the session cookie's verification, the signed CSRF token, the signed-in user's ORM object."""
+
+import time
+
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session
+
+from course.auth.services import KEPT_USERS
+from course.core.security import SIGNED_CSRF, VERIFIED_SESSIONS
+from course.extensions import db
+from course.models import Role, User
+from tests.conftest import csrf_token, signed_in
+
+
+def counting_loads(monkeypatch) -> list:
+    calls = []
+    original = URLSafeTimedSerializer.loads
+
+    def loads(self, *args, **kwargs):
+        calls.append(self.salt)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(URLSafeTimedSerializer, "loads", loads)
+    return calls
+
+
+def test_a_session_cookie_is_verified_once_per_process_while_it_is_valid(app, make_user, monkeypatch):
+    client = signed_in(app, make_user())
+    for _ in range(2):  # the first pages after signing in may still settle the session (a new cookie)
+        assert client.get("/modules/basics").status_code == 200
+    calls = counting_loads(monkeypatch)
+    for _ in range(3):
+        page = client.get("/modules/basics")
+        assert page.status_code == 200
+        assert "Sign out" in page.text
+    assert calls == []  # the same cookie: verified when it was first seen, not again
+    # Past the session's lifetime the kept verification does not count: the cookie is refused as itsdangerous would.
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get("/modules/basics").headers["Location"].startswith("/login")
+
+
+def test_a_kept_session_is_copied_for_each_request_and_a_tampered_cookie_is_refused(app):
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = serializer.dumps({"_flashes": [["info", "Saved."]], "locale": "ko"})
+    with app.test_request_context(headers={"Cookie": f"session={cookie}"}) as context:
+        first = app.session_interface.open_session(app, context.request)
+        first["_flashes"].append(["error", "changed by this request"])
+        first["locale"] = "en"
+        second = app.session_interface.open_session(app, context.request)
+        assert dict(second) == {"_flashes": [["info", "Saved."]], "locale": "ko"}
+        assert len(app.extensions[VERIFIED_SESSIONS]) == 1
+    tampered = cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB")
+    with app.test_request_context(headers={"Cookie": f"session={tampered}"}) as context:
+        assert dict(app.session_interface.open_session(app, context.request)) == {}
+
+
+def test_a_signed_csrf_token_serves_a_minute_of_pages_then_is_signed_afresh(app, make_user, monkeypatch):
+    client, other = signed_in(app, make_user()), signed_in(app, make_user())
+    now = time.time()
+    first = csrf_token(client, "/account")
+    monkeypatch.setattr(time, "time", lambda: now + 30)  # itsdangerous would stamp a new token by now
+    assert csrf_token(client, "/account") == first
+    assert csrf_token(other, "/account") != first  # another session, another token
+    chosen = client.post("/language", data={"locale": "en", "next": "/account", "csrf_token": first})
+    assert chosen.status_code == 302
+    monkeypatch.setattr(time, "time", lambda: now + 95)
+    renewed = csrf_token(client, "/account")
+    assert renewed != first
+    assert client.post("/language", data={"locale": "en", "csrf_token": renewed}).status_code == 302
+    assert renewed in {token for _signed_at, token in app.extensions[SIGNED_CSRF].values()}
+
+
+def test_the_signed_in_user_is_read_from_its_row_each_request_without_an_orm_load(app, make_user):
+    user = make_user()
+    client = signed_in(app, user)
+    assert client.get("/").status_code == 200
+    queried = []
+
+    def listener(state):
+        if state.is_select and inspect(User) in state.all_mappers:
+            queried.append(str(state.statement))
+
+    event.listen(Session, "do_orm_execute", listener)
+    try:
+        assert "Sign out" in client.get("/modules/basics").text
+        assert "Sign out" in client.get("/").text
+    finally:
+        event.remove(Session, "do_orm_execute", listener)
+    assert queried == []  # taken in from the kept copy, not built by an ORM query
+    assert user.id in app.extensions[KEPT_USERS]
+
+
+def test_a_change_to_the_account_elsewhere_counts_on_the_next_request(app, make_user):
+    user = make_user()
+    client = signed_in(app, user)
+    assert client.get("/trainer").status_code == 403
+    with app.app_context():  # another worker or an admin's request changes the row
+        db.session.execute(update(User).where(User.id == user.id).values(role=Role.TRAINER.value))
+        db.session.commit()
+    assert client.get("/trainer").status_code == 200
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+        db.session.commit()
+    assert client.get("/trainer").headers["Location"].startswith("/login")
+
+
+def test_the_kept_user_can_be_changed_and_saved_like_any_loaded_one(app, make_user):
+    user = make_user()
+    client = signed_in(app, user)
+    client.get("/")
+    token = csrf_token(client, "/account")
+    assert client.post("/language", data={"locale": "ko", "next": "/", "csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.locale).where(User.id == user.id)) == "ko"
+    page = client.get("/")
+    assert 'lang="ko"' in page.text
