@@ -188,6 +188,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread",
+                        help="gthread (1 thread, keep-alive 10: wrk reuses its connections) or sync (as "
+                             "docs/operations.md recommends: a connection per request)")
     parser.add_argument("--pages", nargs="+", default=["lesson", "dashboard", "module", "quiz"],
                         choices=["lesson", "dashboard", "module", "quiz"])
     args = parser.parse_args()
@@ -201,7 +204,8 @@ def main() -> None:
         database = os.environ.get("DATABASE_URL", "SQLite")
         log = Path(workdir) / "gunicorn.log"
         print(f"Throughput against bare Flask: {tree}, {database.split('@')[-1]}, {os.cpu_count()} CPUs; "
-              f"gunicorn 4 workers x 1 thread (gthread, keep-alive 10); "
+              f"gunicorn 4 workers x 1 thread ({args.worker_class}"
+              f"{', keep-alive 10' if args.worker_class == 'gthread' else ', a connection per request'}); "
               f"wrk {args.threads} threads, {args.connections} connections, {args.duration} s per page", flush=True)
         prepared = subprocess.run([sys.executable, "-c", PREPARE, EMAIL, PASSWORD], cwd=tree, env=env,  # noqa: S603
                                   capture_output=True, text=True)
@@ -209,7 +213,7 @@ def main() -> None:
             raise SystemExit(f"preparing the database failed:\n{prepared.stderr}")
         target = json.loads(prepared.stdout.strip().splitlines()[-1])
 
-        hello = Server(BENCH, "hello_app:app", env, log)
+        hello = Server(BENCH, "hello_app:app", env, log, worker_class=args.worker_class)
         try:
             baseline = wrk(hello, "/", args)
         finally:
@@ -218,7 +222,7 @@ def main() -> None:
         print(f"  {'hello (bare Flask)':<24} {baseline['rate']:>10.0f} {baseline['p99']:>9} "
               f"{baseline['cpu_ms']:>9.2f} ms", flush=True)
 
-        server = Server(tree, "app:app", env, log)
+        server = Server(tree, "app:app", env, log, worker_class=args.worker_class)
         failed = False
         try:
             browser = Browser(server.base)
