@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -77,6 +78,25 @@ def test_a_request_id_is_echoed_or_generated(client):
     assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
     generated = client.get("/healthz", headers={"X-Request-ID": "bad id <script>"}).headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    assert client.get("/healthz").headers["X-Request-ID"] not in {generated, "abc-123"}
+
+
+def test_a_forked_worker_makes_request_ids_of_its_own(client):
+    """gunicorn --preload forks workers from one loaded app: their generated ids must still never collide."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one request, its id to the parent, and out without running the parent's cleanup
+        try:
+            os.write(write_end, client.get("/healthz").headers["X-Request-ID"].encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    child_id = os.read(read_end, 64).decode()
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    parent_id = client.get("/healthz").headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", child_id)
+    assert child_id[:16] != parent_id[:16]
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -38,6 +40,18 @@ PROXY_SETTINGS = {"PROXY_FIX_X_FOR": "x_for", "PROXY_FIX_X_PROTO": "x_proto", "P
                   "PROXY_FIX_X_PREFIX": "x_prefix"}
 
 
+# A request id made here: this process's random prefix and its own count (unique without a system call for random
+# bytes on every request, as uuid4 made), 32 hex digits as before. A forked worker (gunicorn --preload) draws its own
+# prefix, so workers never share ids.
+_ID_PREFIX, _ID_NUMBERS = uuid.uuid4().hex[:16], itertools.count(1)
+
+
+def _new_id_prefix() -> None:
+    global _ID_PREFIX, _ID_NUMBERS  # noqa: PLW0603 - per-process state, reset in a forked child
+    _ID_PREFIX, _ID_NUMBERS = uuid.uuid4().hex[:16], itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_new_id_prefix)
 DATABASE_INT_MAX = 2**31 - 1  # an INTEGER column on PostgreSQL; larger ids cannot exist
 
 
@@ -80,14 +94,14 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 
     def open_session(self, app: Flask, request) -> SecureCookieSession | None:
         value = request.cookies.get(self.get_cookie_name(app))
-        serializer = self.get_signing_serializer(app) if value else None
-        if serializer is None:
+        if not value or not app.secret_key:
             return super().open_session(app, request)
         max_age = int(app.permanent_session_lifetime.total_seconds())
         verified: dict = app.extensions.setdefault(VERIFIED_SESSIONS, {})
         kept = verified.get(value)
         if kept is not None and int(time.time()) - kept[0] <= max_age:  # itsdangerous's own expiry rule
             return self.session_class(_copied(kept[1]))
+        serializer = self.get_signing_serializer(app)
         try:
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
@@ -155,7 +169,7 @@ def init_security(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
         given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        g.request_id = given if REQUEST_ID.fullmatch(given) else f"{_ID_PREFIX}{next(_ID_NUMBERS):016x}"
         g.request_started = time.perf_counter()
 
     @app.after_request
