@@ -31,7 +31,9 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 EMAIL, PASSWORD = "cost-trainee@academy.example", "page cost bench password 7"  # noqa: S105 - throw-away account
 
 
-def main() -> None:
+def prepare():
+    """A throw-away database with the course published and one trainee signed in through the real form, past a
+    lesson's content note, with a quiz open: the app, that trainee's test client and the four pages to measure."""
     os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="dignity-page-cost-")
     sys.path.insert(0, os.getcwd())
     logging.disable(logging.INFO)  # the migrations' progress lines
@@ -61,6 +63,11 @@ def main() -> None:
     pages = {"lesson": lesson_url, "dashboard": "/", "module": f"/modules/{module.slug}",
              "quiz": started.headers["Location"]}
     freeze_startup_objects()  # as app.py does when serving
+    return app, client, pages
+
+
+def main() -> None:
+    _app, client, pages = prepare()
     print(f"Page cost in process: {os.getcwd()}, SQLite, Python {sys.version.split()[0]}")
     print(f"  {'page':<10} {'calls/request':>14} {'CPU ms/request (best of 5)':>28}")
     for name, url in pages.items():
