@@ -259,3 +259,18 @@ def test_wtforms_own_messages_follow_the_language_and_are_read_once_per_process(
             assert request.wtforms_translations in i18n._WTFORMS_CATALOGUES.values()
     assert said == {"ko": {"이 항목은 필수입니다."}, "en": {"This field is required."}}
     assert reads.count("wtforms") == 2  # once for each language
+
+
+def test_kept_percentages_follow_the_language_they_were_formatted_in(app):
+    """Templates' format_percent keeps what Babel formats, by value, pattern and locale: a value shown in one
+    language is never shown with another's conventions."""
+    from flask_babel import force_locale
+
+    format_percent = app.jinja_env.globals["format_percent"]
+    with app.test_request_context("/"):
+        assert format_percent(0.5) == "50%"
+        with force_locale("de"):
+            assert format_percent(0.5) == "50\xa0%"
+            assert format_percent(0.125, "#,##0.0%") == "12,5%"
+        assert format_percent(0.125, "#,##0.0%") == "12.5%"
+        assert format_percent(0.5) == "50%"

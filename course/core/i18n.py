@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import support
 from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import (
@@ -165,9 +167,20 @@ def register_i18n(app: Flask) -> None:
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
     app.jinja_env.globals.update(
         format_date=format_local_date, format_datetime=format_datetime, format_decimal=format_decimal,
-        format_number=format_number, format_percent=format_percent, format_time=format_time,
+        format_number=format_number, format_percent=_format_percent, format_time=format_time,
         language_names=LANGUAGE_NAMES, zone_label=zone_label, to_user_timezone=to_user_timezone,
     )
+
+
+def _format_percent(number, format: str | None = None) -> str:  # noqa: A002 - Flask-Babel's argument name
+    """Flask-Babel's `format_percent`, kept per value, pattern and locale: Babel parses the locale's pattern on every
+    call, and a dashboard shows a dozen progress bars (about a sixteenth of its time)."""
+    return _kept_percent(number, format, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _kept_percent(number, format: str | None, _locale: str) -> str:  # noqa: A002
+    return format_percent(number, format)
 
 
 def question_in(data: dict, locale: str) -> dict:
