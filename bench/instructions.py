@@ -44,7 +44,7 @@ def main() -> None:
         raise SystemExit("valgrind is not installed (Debian/Ubuntu: apt-get install valgrind)")
     with tempfile.TemporaryDirectory(prefix="dignity-instructions-") as workdir:
         run = subprocess.run(  # noqa: S603 - valgrind on this very script, fixed arguments
-            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={workdir}/out.%p",
+            ["valgrind",  # noqa: S607 - found on PATH, as wrk is by bench/throughput.py "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={workdir}/out.%p",
              sys.executable, __file__, "--inside", workdir, "--requests", str(args.requests)],
             capture_output=True, text=True)
         if run.returncode:
@@ -67,10 +67,9 @@ def count(requests: int) -> None:
     """Under valgrind: prepare, then count each page's requests between callgrind_control's switches."""
     sys.path.insert(0, str(BENCH))
     sys.path.insert(0, os.getcwd())
+    import hello_app  # noqa: PLC0415
     from page_cost import prepare  # noqa: PLC0415 - bench/ on the path first
     from werkzeug.test import EnvironBuilder  # noqa: PLC0415
-
-    import hello_app  # noqa: PLC0415
 
     app, client, pages = prepare()
     cookie = f"session={client.get_cookie('session').value}"

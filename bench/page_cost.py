@@ -83,7 +83,7 @@ def main() -> None:
         calls = pstats.Stats(profiler).total_calls / 100
         best = min(_cpu_ms(client, url) for _ in range(5))
         print(f"  {name:<10} {calls:>14,.0f} {best:>28.2f}")
-    _quiz_steps(client, f"/modules/{module.slug}/quiz", started.headers["Location"])
+    _quiz_steps(client, pages["module"] + "/quiz", pages["quiz"])
 
 
 def _quiz_steps(client, quiz: str, first_attempt: str, rounds: int = 6) -> None:
