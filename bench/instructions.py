@@ -38,15 +38,14 @@ def main() -> None:
     parser.add_argument("--inside", help=argparse.SUPPRESS)  # the run under valgrind: where its dumps go
     args = parser.parse_args()
     if args.inside:
-        count(args.requests)
+        count(args.requests, Path(args.inside))
         return
-    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+    if shutil.which("valgrind") is None or shutil.which("vgdb") is None:
         raise SystemExit("valgrind is not installed (Debian/Ubuntu: apt-get install valgrind)")
     with tempfile.TemporaryDirectory(prefix="dignity-instructions-") as workdir:
-        run = subprocess.run(  # noqa: S603 - valgrind on this very script, fixed arguments
-            ["valgrind",  # noqa: S607 - found on PATH, as wrk is by bench/throughput.py "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={workdir}/out.%p",
-             sys.executable, __file__, "--inside", workdir, "--requests", str(args.requests)],
-            capture_output=True, text=True)
+        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={workdir}/out.%p",
+                   sys.executable, __file__, "--inside", workdir, "--requests", str(args.requests)]
+        run = subprocess.run(command, capture_output=True, text=True)  # noqa: S603 - this very script, fixed arguments
         if run.returncode:
             raise SystemExit(f"the run under valgrind failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
         totals = {}
@@ -54,6 +53,9 @@ def main() -> None:
             text = dump.read_text(errors="replace")
             name = re.search(r"^desc: Trigger: .*dump (\w+)", text, re.MULTILINE).group(1)
             totals[name] = int(re.search(r"^totals: (\d+)", text, re.MULTILINE).group(1)) / args.requests
+    missing = {"hello", "lesson", "dashboard", "module", "quiz"} - set(totals)
+    if missing:
+        raise SystemExit(f"no count for {', '.join(sorted(missing))}")
     hello = totals.pop("hello")
     print(f"Instructions per request in process: {os.getcwd()}, SQLite, Python {sys.version.split()[0]}, "
           f"{args.requests} requests a page")
@@ -63,8 +65,8 @@ def main() -> None:
         print(f"  {name:<10} {totals[name]:>14,.0f} {totals[name] / hello:>12.1f}")
 
 
-def count(requests: int) -> None:
-    """Under valgrind: prepare, then count each page's requests between callgrind_control's switches."""
+def count(requests: int, workdir: Path) -> None:
+    """Under valgrind: prepare, then count each page's requests between Callgrind's switches."""
     sys.path.insert(0, str(BENCH))
     sys.path.insert(0, os.getcwd())
     import hello_app  # noqa: PLC0415
@@ -91,12 +93,23 @@ def count(requests: int) -> None:
             status, headers, body = _call(wsgi, environ)
         if not status.startswith("200") or (name != "hello" and b"Sign out" not in body):
             raise SystemExit(f"{url} did not show the signed-in page ({status})")
-        subprocess.run(["callgrind_control", "--zero", pid], check=True, capture_output=True)  # noqa: S603, S607
-        subprocess.run(["callgrind_control", "--instr=on", pid], check=True, capture_output=True)  # noqa: S603, S607
+        _monitor(pid, "zero")
+        _monitor(pid, "instrumentation", "on")
         for _ in range(requests):
             _call(wsgi, environ)
-        subprocess.run(["callgrind_control", "--instr=off", pid], check=True, capture_output=True)  # noqa: S603, S607
-        subprocess.run(["callgrind_control", f"--dump={name}", pid], check=True, capture_output=True)  # noqa: S603, S607
+        _monitor(pid, "instrumentation", "off")
+        dumps = len(list(workdir.glob("out.*.*")))
+        _monitor(pid, "dump", name)
+        if len(list(workdir.glob("out.*.*"))) == dumps:
+            raise SystemExit(f"valgrind wrote no count for {name}")
+
+
+def _monitor(pid: str, *command: str) -> None:
+    """A Callgrind monitor command to this process through vgdb, Valgrind's own channel (synchronous: done when it
+    returns). callgrind_control would do the same, but finds the process only when `vgdb -l` shows its options."""
+    done = subprocess.run(["vgdb", f"--pid={pid}", *command], capture_output=True, text=True)  # noqa: S603, S607
+    if done.returncode:
+        raise SystemExit(f"vgdb {' '.join(command)} failed: {done.stderr.strip() or done.stdout.strip()}")
 
 
 def _call(wsgi, environ: dict) -> tuple[str, list, bytes]:
