@@ -131,8 +131,8 @@ def reuse_signed_csrf_token() -> None:
     Flask-WTF signs the session's token afresh for every page with a form (a serializer, a derived key, an HMAC:
     a twentieth of a lesson page); a token signed up to a minute ago is as good (it stays valid for
     WTF_CSRF_TIME_LIMIT from its signing, an hour by default). Reads the session without marking it accessed (the
-    hook adds no `Vary: Cookie` of its own). (A view that clears the session, signing in
-    or out, redirects rather than showing a form, so no page carries a token for the session's old raw token.)
+    hook adds no `Vary: Cookie` of its own). A view that clears the session (signing in or out) redirects rather
+    than showing a form, so no page carries a token made for the session's old raw token.
     """
     raw = dict.get(session._get_current_object(), "csrf_token")
     kept = current_app.extensions.get(SIGNED_CSRF, {}).get(raw) if raw else None
