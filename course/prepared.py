@@ -4,7 +4,7 @@ Through SQLAlchemy's Core, each execution of even a one-row query works out the 
 execution context and a result with its metadata: about 35–110 µs a query here, against 4–8 µs for the driver to
 run it. A page reads the live course's version, the academy's settings and the trainee's progress on every request,
 so that layer was a tenth of a signed-in page. A `Prepared` statement does that work once: SQLAlchemy compiles it
-for the database (its SQL, its parameters' order and bind processors, the constant values of `IN (…)` lists), and
+for the database (its SQL, its parameters' order and bind processors, the constant values of `IN` lists), and
 each execution only fills in the caller's parameters, runs the SQL on the connection's cursor, applies the columns'
 result processors (SQLite's dates, our UTC datetimes, JSON) and hands back an ordinary SQLAlchemy `Result`.
 
@@ -64,8 +64,8 @@ class _Plan:
             raise TypeError(f"prepared statements need plain parameter names, not {compiled.escaped_bind_names}")
         required = {name for name, bind in compiled.binds.items() if bind.required}
         if any(bind.expanding and bind.required for bind in compiled.binds.values()):
-            raise TypeError("a prepared statement's IN (…) lists must be part of the statement, not parameters")
-        # Constant IN (…) lists expanded into their own parameters, once; the caller's parameters as placeholders.
+            raise TypeError("a prepared statement's IN lists must be part of the statement, not parameters")
+        # Constant IN lists are expanded into parameters of their own here, once; the caller's stay placeholders.
         state = compiled.construct_expanded_state(dict.fromkeys(required))
         positional = state.positiontup is not None
         names = tuple(state.positiontup) if positional else tuple(state.parameters)

@@ -106,14 +106,19 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return self.session_class()
-        if len(verified) >= VERIFIED_LIMIT:
-            verified.clear()
-        verified[value] = (int(signed_at.timestamp()), _copied(data))
+        _keep(verified, value, (int(signed_at.timestamp()), _copied(data)))
         return self.session_class(data)
 
 
 VERIFIED_SESSIONS = "dignity.verified_sessions"
-VERIFIED_LIMIT = 4096  # cookies kept per process (a few hundred bytes each); all forgotten when full
+KEPT_LIMIT = 4096  # cookies (and signed tokens) kept per process, a few hundred bytes each; all forgotten when full
+
+
+def _keep(store: dict, key, value) -> None:
+    """Keep `value` under `key` in a per-process store bounded by KEPT_LIMIT (emptied when full, refilled on use)."""
+    if len(store) >= KEPT_LIMIT:
+        store.clear()
+    store[key] = value
 
 
 def _copied(data: dict) -> dict:
@@ -145,10 +150,7 @@ def keep_signed_csrf_token(response):
     """After a request that signed its session's CSRF token afresh: keep it for the next minute's pages."""
     token, raw = g.get("csrf_token"), dict.get(session._get_current_object(), "csrf_token")
     if token and raw and not g.get("dignity_csrf_kept"):
-        kept: dict = current_app.extensions.setdefault(SIGNED_CSRF, {})
-        if len(kept) >= VERIFIED_LIMIT:
-            kept.clear()
-        kept[raw] = (time.time(), token)
+        _keep(current_app.extensions.setdefault(SIGNED_CSRF, {}), raw, (time.time(), token))
     return response
 
 
