@@ -36,6 +36,7 @@ from course.core.procedures import render_content, render_plain, render_slot
 from course.core.security import init_security
 from course.core.settings import academy_name
 from course.core.standings import register_standings
+from course.core.template_gettext import gettext_context
 from course.core.timezones import select_time_zone
 from course.database import compare_server_default, configure_engine, render_migration_item
 from course.extensions import alembic, babel, check_blueprint_limits, csrf, db, limiter, login_manager
@@ -50,6 +51,7 @@ from course.outbox.webhooks import write_webhook
 from course.procedures.views import bp as procedures_bp
 from course.quiz.exam_views import bp as exam_bp
 from course.quiz.views import bp as quiz_bp
+from course.readers import give_back_readers, has_work, track_connections
 from course.reminders.views import bp as notices_bp
 from course.scenarios.views import bp as scenarios_bp
 from course.trainer.intervention_views import bp as interventions_bp
@@ -148,6 +150,8 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
         register_standings(db.sessionmaker)
+        track_connections(db.sessionmaker)
+    app.teardown_appcontext(give_back_readers)
     alembic.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -165,6 +169,8 @@ def register_request_hooks(app: Flask) -> None:
     @app.after_request
     def commit_session(response):
         try:
+            if not has_work(db.session):  # it read on a reader connection only: no transaction to end
+                return response
             if response.status_code < 400:
                 db.session.commit()
             else:
@@ -175,4 +181,4 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        return {"academy_name": academy_name(db.session), "current_locale": current_language()}
+        return {"academy_name": academy_name(db.session), "current_locale": current_language(), **gettext_context()}

@@ -13,10 +13,11 @@ from typing import TypeVar
 from flask import current_app, has_request_context, request
 from sqlalchemy import JSON, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from course.models.base import UTCDateTime
 from course.prepared import Prepared
+from course.readers import HOLDS_CONNECTION, install_readers, lend_reader
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -57,12 +58,31 @@ def read(session, statement, parameters: dict | None = None):
 
     For the small queries every page runs (the live version, the settings, a trainee's progress): it skips the ORM's
     execution layer, about half the CPU of `session.execute` for such a query, and returns the same rows. A
-    `Prepared` statement (course/prepared.py) also skips Core's per-execution work and runs on the driver's cursor."""
+    `Prepared` statement (course/prepared.py) also skips Core's per-execution work and runs on the driver's cursor;
+    in a request that only reads, and before the session has begun a transaction, it runs on the worker's reader
+    connection instead (course/readers.py), so a page whose reads are all prepared never begins or ends one."""
     if session.autoflush:
         session.flush()
     if isinstance(statement, Prepared):
-        return statement.execute(session.connection(), parameters)
+        return statement.execute(_connection_for(session), parameters)
     return session.connection().execute(statement, parameters)
+
+
+READER = "dignity_reader"  # session.info: the reader connection this request reads on, once chosen
+
+
+def _connection_for(session):
+    info = session.info
+    if info.get(HOLDS_CONNECTION):  # in a transaction (a writer's, or the session's own on the reader)
+        return session.connection()
+    connection = info.get(READER)
+    if connection is None or connection.invalidated:  # lost midway: the error page reads on a new one
+        engine = session.get_bind().engine
+        if not has_request_context() or request_may_write() or not hasattr(engine, "dignity_readers"):
+            return session.connection()
+        # The session's own queries (the ORM's) run on it too: one connection for the request, in autocommit.
+        connection = info[READER] = session.bind = lend_reader(engine)
+    return connection
 
 
 def dialect_insert(session):
@@ -76,6 +96,7 @@ def dialect_insert(session):
 def configure_engine(engine: Engine) -> None:
     """Set up SQLite for concurrent use, and on every database refuse GET views that write undeclared."""
     event.listen(engine, "before_cursor_execute", _check_declared_write)
+    install_readers(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -88,6 +109,7 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -95,6 +117,8 @@ def configure_engine(engine: Engine) -> None:
         # A request that may write takes the write lock up front. A deferred transaction that
         # reads and then writes fails at once with SQLITE_BUSY when another writer committed
         # since its read began; BEGIN IMMEDIATE waits its turn (busy_timeout) instead.
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # a reader connection (course/readers.py): each statement its own transaction
         writer = request_may_write() or _writer_wanted.get()
         # Straight to the driver: SQLAlchemy's statement layer (events, an execution context) for one BEGIN cost
         # about a twentieth of a signed-in page.
@@ -158,6 +182,8 @@ def write_first(session):
     """
     session.commit()
     token = _writing_first.set(True)
+    reader = session.bind if isinstance(session.bind, Connection) else None
+    session.bind = session.bind.engine  # a read-only request's session reads on a reader: write on a pooled connection
     try:
         with writer_transaction(session):
             yield
@@ -167,6 +193,8 @@ def write_first(session):
         raise
     finally:
         _writing_first.reset(token)
+        if reader is not None:
+            session.bind = reader
 
 
 def _check_declared_write(_conn, _cursor, statement: str, _parameters, _context, _executemany) -> None:
