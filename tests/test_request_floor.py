@@ -117,3 +117,25 @@ def test_the_kept_user_can_be_changed_and_saved_like_any_loaded_one(app, make_us
         assert db.session.scalar(select(User.locale).where(User.id == user.id)) == "ko"
     page = client.get("/")
     assert 'lang="ko"' in page.text
+
+
+def test_a_pages_strings_are_translated_without_looking_up_the_catalogue_each_time(app, make_user, monkeypatch):
+    from course.core import template_gettext
+
+    client = signed_in(app, make_user())
+    client.get("/modules/basics")
+    lookups = []
+    original = template_gettext.translations
+
+    def counted():
+        lookups.append(1)
+        return original()
+
+    monkeypatch.setattr(template_gettext, "translations", counted)
+    page = client.get("/modules/basics")
+    assert "By the end of this module you will be able to" in page.text
+    assert "Go to the quiz" in page.text
+    assert len(lookups) <= 3  # once for the page's context (the rest from macros imported without it), not per string
+    client.post("/language", data={"locale": "ko", "csrf_token": csrf_token(client, "/account")})
+    korean = client.get("/modules/basics").text
+    assert "Go to the quiz" not in korean  # each render is bound to its own request's catalogue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from babel import support
-from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request, session
+from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request, session
 from flask_babel import (
     format_datetime,
     format_decimal,
@@ -13,18 +13,16 @@ from flask_babel import (
     format_percent,
     format_time,
     get_locale,
-    get_translations,
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from jinja2 import pass_eval_context
-from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import HiddenField, StringField
 from wtforms.i18n import messages_path
 
 from course.core.security import safe_next
+from course.core.template_gettext import template_gettext, template_ngettext, translations
 from course.core.timezones import format_local_date, to_user_timezone, zone_label
 from course.extensions import db
 from course.models.catalogue import ContentVersion, Lesson, Module, Question
@@ -118,53 +116,21 @@ def _wtforms_catalogue(locale) -> support.Translations:
     return _WTFORMS_CATALOGUES[key]
 
 
-def _translations():
-    """This request's catalogue, looked up once per locale (a page calls `_()` dozens of times; Flask-Babel's own
-    lookup works out the locale's name and its cache key on every call)."""
-    locale = get_locale()
-    cached = g.get("dignity_translations")
-    if cached is None or cached[0] is not locale:
-        cached = g.dignity_translations = (locale, get_translations())
-    return cached[1]
-
-
-@pass_eval_context
-def _template_gettext(eval_context, string: str, /, **variables) -> str:
-    """`_()` and `gettext()` in templates, as Jinja's "newstyle" gettext behaves (the translation is markup in an
-    autoescaping template and is always %-formatted with the keyword arguments, which are escaped), in one call:
-    Jinja's own wrapper goes through three template-context calls and two context lookups for each string, and a
-    page has dozens of them (about a quarter of a lesson page's rendering)."""
-    return _formatted(eval_context, _translations().ugettext(string), variables)
-
-
-@pass_eval_context
-def _template_ngettext(eval_context, singular: str, plural: str, num: int, /, **variables) -> str:
-    """`ngettext()` in templates, as Jinja's newstyle one behaves (`num` is a formatting variable too), in one call."""
-    variables.setdefault("num", num)
-    return _formatted(eval_context, _translations().ungettext(singular, plural, num), variables)
-
-
-def _formatted(eval_context, translated: str, variables: dict) -> str:
-    if eval_context.autoescape:
-        translated = Markup(translated)  # noqa: S704 - a catalogue entry; its variables are escaped by the %
-    return translated % variables
-
-
 def register_i18n(app: Flask) -> None:
     """Register the language switch and the locale-aware formatters for templates."""
     app.register_blueprint(bp)
     app.before_request(_settle_locale)
-    # The same callables Flask-Babel installs, reading the catalogue through the per-request lookup above; this also
-    # makes `{% trans %}` blocks newstyle. `_`, `gettext` and `ngettext`, which every page calls, are then replaced by
-    # the single-call equivalents above.
+    # The same callables Flask-Babel installs, reading the catalogue through `translations()`; this also makes
+    # `{% trans %}` blocks newstyle. `_`, `gettext` and `ngettext`, which every page calls, are then replaced by
+    # single-call equivalents (core/template_gettext.py), and each render gets them bound to its catalogue.
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
         newstyle=True,
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
-    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     app.jinja_env.globals.update(
         format_date=format_local_date, format_datetime=format_datetime, format_decimal=format_decimal,
         format_number=format_number, format_percent=_format_percent, format_time=format_time,
