@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from course.auth.services import KEPT_USERS
 from course.core.security import SIGNED_CSRF, VERIFIED_SESSIONS
 from course.extensions import db
-from course.models import Role, User
+from course.models import Certificate, Role, User
 from tests.conftest import csrf_token, signed_in
 
 
@@ -139,3 +139,97 @@ def test_a_pages_strings_are_translated_without_looking_up_the_catalogue_each_ti
     client.post("/language", data={"locale": "ko", "csrf_token": csrf_token(client, "/account")})
     korean = client.get("/modules/basics").text
     assert "Go to the quiz" not in korean  # each render is bound to its own request's catalogue
+
+
+def kept_progress(app, user) -> object:
+    from course.core.progress import KEPT_PROGRESS
+
+    return app.extensions[KEPT_PROGRESS][user.id][2]
+
+
+def snapshot(progress) -> str:
+    """Everything a kept progress holds, as text (the module objects by slug)."""
+    return repr([(m.module.slug, sorted(m.completed_lessons), sorted(m.visited_lessons), m.quiz, m.scenario,
+                  m.status, m.steps_done) for m in progress.modules] + [progress.exam])
+
+
+def test_a_trainees_progress_is_built_again_only_when_their_records_change(app, make_user):
+    from tests.test_certificates import complete_module
+
+    user = make_user()
+    client = signed_in(app, user)
+    client.get("/modules/basics/lessons/first?note=read")
+    client.get("/modules/basics")
+    first = kept_progress(app, user)
+    before = snapshot(first)
+    for url in ("/", "/modules/basics", "/modules/basics/lessons/first", "/modules/basics/quiz", "/certificates",
+                "/review"):
+        assert client.get(url).status_code in (200, 302), url
+    assert kept_progress(app, user) is first  # the same records: not built again
+    assert snapshot(first) == before  # and no page changed it
+    complete_module(client, app, "basics", ["first", "second"])
+    changed = client.get("/modules/basics").text
+    assert kept_progress(app, user) is not first
+    assert changed.count("✓ Completed") == 2
+    assert "Passed" in changed
+    other = make_user()
+    signed_in(app, other).get("/modules/basics")  # another trainee: their own, from their own records
+    assert kept_progress(app, other).for_module("basics").completed_lessons == frozenset()
+
+
+def test_the_kept_progress_follows_a_new_live_version(app, make_user, tmp_path):
+    from course.content.publish import sync_content
+    from tests.test_content_cache import revised_content
+
+    user = make_user()
+    client = signed_in(app, user)
+    client.get("/modules/basics")
+    first = kept_progress(app, user)
+    with app.app_context():
+        sync_content(db.session, revised_content(tmp_path))
+        db.session.commit()
+    client.get("/modules/basics")
+    assert kept_progress(app, user) is not first
+    assert kept_progress(app, user).version.content_hash != first.version.content_hash
+
+
+def test_the_kept_progress_is_bounded(app, make_user, monkeypatch):
+    from course.core import progress
+
+    monkeypatch.setattr(progress, "KEPT_LIMIT", 2)
+    for _ in range(3):
+        signed_in(app, make_user()).get("/modules/basics")
+    assert len(app.extensions[progress.KEPT_PROGRESS]) <= 2
+
+
+def test_a_dashboard_without_a_certificate_runs_no_orm_query_of_certificates(app, make_user):
+    from tests.test_certificates import complete_course
+
+    def orm_certificate_queries(client) -> int:
+        queries = []
+
+        def seen(state):
+            if state.is_select and any(d.get("entity") is Certificate for d in state.statement.column_descriptions):
+                queries.append(state.statement)
+
+        with app.app_context():
+            maker = db.sessionmaker
+        event.listen(maker, "do_orm_execute", seen)
+        try:
+            page = client.get("/")
+        finally:
+            event.remove(maker, "do_orm_execute", seen)
+        assert page.status_code == 200
+        return len(queries)
+
+    user = make_user()
+    client = signed_in(app, user)
+    assert orm_certificate_queries(client) == 0  # one prepared read found none
+    assert "Your certificate" not in client.get("/").text
+    complete_course(client, app)
+    assert orm_certificate_queries(client) == 1  # then the certificate itself, by its id
+    with app.app_context():
+        serial = db.session.scalar(select(Certificate.serial).where(Certificate.user_id == user.id))
+    shown = client.get("/").text
+    assert "Your certificate" in shown
+    assert serial in shown

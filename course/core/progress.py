@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app, has_app_context
 from sqlalchemy import Float, Integer, String, bindparam, case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
@@ -43,8 +44,8 @@ class ModuleProgress:
     """
 
     module: Module
-    completed_lessons: set[str] = field(default_factory=set)
-    visited_lessons: set[str] = field(default_factory=set)
+    completed_lessons: frozenset[str] = frozenset()
+    visited_lessons: frozenset[str] = frozenset()
     quiz: QuizRecord = field(default_factory=QuizRecord)
     scenario: ScenarioRecord = field(default_factory=ScenarioRecord)
     # Set instead of the lesson sets when built from aggregates (cohort pages): (completed, any visited).
@@ -140,13 +141,34 @@ def course_progress(session: Session, user: User, version: ContentVersion) -> Co
     return progress_of(session, user.id, version)
 
 
+KEPT_PROGRESS = "dignity.kept_progress"
+KEPT_LIMIT = 2048  # trainees whose last progress a process keeps (a few kilobytes each); all forgotten when full
+
+
 def progress_of(session: Session, user_id: int, version: ContentVersion) -> CourseProgress:
-    """`course_progress` by the user's id (one query): the standings of a single trainee are rebuilt from it."""
+    """`course_progress` by the user's id (one query): the standings of a single trainee are rebuilt from it.
+
+    The progress is a function of the version and the rows alone, so the process keeps each trainee's last one with
+    the rows it was built from: while the trainee's rows and the live version are the same (a lesson reread, the
+    dashboard revisited), the kept one is returned instead of building a dozen objects again (about a twentieth of a
+    lesson page). It is only read, never changed: its lesson sets are frozen."""
+    rows = tuple(read(session, PROGRESS_QUERY, {"user_id": user_id}))
+    kept: dict = current_app.extensions.setdefault(KEPT_PROGRESS, {}) if has_app_context() else {}
+    found = kept.get(user_id)
+    if found is not None and found[0] is version and found[1] == rows:
+        return found[2]
+    progress = _built(rows, version)
+    if len(kept) >= KEPT_LIMIT:
+        kept.clear()
+    kept[user_id] = (version, rows, progress)
+    return progress
+
+
+def _built(rows: tuple, version: ContentVersion) -> CourseProgress:
     visited: dict[str, set[str]] = {}
     completed: dict[str, set[str]] = {}
     quizzes: dict[str, QuizRecord] = {}
     runs: list[tuple] = []
-    rows = read(session, PROGRESS_QUERY, {"user_id": user_id})
     for kind, slug, lesson_slug, number, passed, open_id, failed, score, at in rows:
         if kind == "lesson":
             visited.setdefault(slug, set()).add(lesson_slug)
@@ -160,7 +182,7 @@ def progress_of(session: Session, user_id: int, version: ContentVersion) -> Cour
     for _number, slug, run_id, finished_at, score, passed in sorted(runs):
         add_scenario_run(scenarios.setdefault(slug, ScenarioRecord()), run_id, finished_at, score, bool(passed))
     return CourseProgress(version, [
-        ModuleProgress(m, completed.get(m.slug, set()), visited.get(m.slug, set()),
+        ModuleProgress(m, frozenset(completed.get(m.slug, ())), frozenset(visited.get(m.slug, ())),
                        quizzes.get(m.slug, QuizRecord()), scenarios.get(m.slug, ScenarioRecord()))
         for m in version.modules
     ], quizzes.get(AttemptPurpose.EXAM_SLUG, QuizRecord()) if version.exam_settings else None)
