@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from course.core.i18n import current_language
@@ -46,9 +47,13 @@ def nav_section() -> str | None:
     return section
 
 
-def cached_fragment(name: str, *values, caller) -> Markup:
-    """The fragment `name` for `values` in this request's language, rendered by `caller` only when not yet kept."""
-    key = (name, current_language(), request.script_root, *values)
+@pass_context
+def cached_fragment(context, name: str, *values, caller) -> Markup:
+    """The fragment `name` for `values` in this request's language, rendered by `caller` only when not yet kept.
+
+    The language is the template's `current_locale` (every render has it, from the context processor that works it
+    out as the render starts), which costs less than asking Flask-Babel again for each of a page's fragments."""
+    key = (name, context.get("current_locale") or current_language(), request.script_root, *values)
     kept: dict = current_app.extensions.setdefault(EXTENSION_KEY, {})
     html = kept.get(key)
     if html is None:
