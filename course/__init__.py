@@ -151,7 +151,9 @@ def register_extensions(app: Flask) -> None:
         configure_engine(db.engine)
         register_standings(db.sessionmaker)
         track_connections(db.sessionmaker)
-    app.teardown_appcontext(give_back_readers)
+    # Teardown functions run last-registered first: the readers are given back after the sessions that read on them
+    # are closed (Flask-SQLAlchemy-Lite's teardown), never while a session still has a transaction on one.
+    app.teardown_appcontext_funcs.insert(0, give_back_readers)
     alembic.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from course.models.base import UTCDateTime
 from course.prepared import Prepared
-from course.readers import HOLDS_CONNECTION, install_readers, lend_reader
+from course.readers import HOLDS_CONNECTION, READER, install_readers, lend_reader
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -68,7 +68,6 @@ def read(session, statement, parameters: dict | None = None):
     return session.connection().execute(statement, parameters)
 
 
-READER = "dignity_reader"  # session.info: the reader connection this request reads on, once chosen
 
 
 def _connection_for(session):

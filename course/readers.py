@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 HOLDS_CONNECTION = "dignity_holds_connection"  # session.info: its transaction has begun on a connection
+READER = "dignity_reader"  # session.info: the reader connection this request reads on, once chosen
 
 
 def install_readers(engine: Engine) -> None:
@@ -57,8 +58,10 @@ def give_back_readers(_error=None) -> None:
     for engine, connection in g.pop("dignity_readers", ()):
         if connection.invalidated or connection.closed:
             connection.close()
-        else:
-            idle_readers(engine).append(connection)
+            continue
+        if connection.in_transaction():  # a session not closed yet: its transaction (SQLAlchemy's alone) ends here
+            connection.rollback()
+        idle_readers(engine).append(connection)
 
 
 def idle_readers(engine: Engine) -> list:
@@ -79,9 +82,13 @@ def _close_idle_readers(engine: Engine) -> None:
 
 
 def has_work(session) -> bool:
-    """Whether ending the session's transaction has anything to do: a connection in a transaction, or changes not
-    yet flushed. A request that read only on a reader connection has neither, and skips the commit."""
-    return bool(session.info.get(HOLDS_CONNECTION) or session.new or session.dirty or session.deleted)
+    """Whether ending the session's transaction has anything to do: changes not yet flushed, or a transaction on a
+    pooled connection. A request that only read, on a reader connection (its session's queries included: their
+    transaction there is SQLAlchemy's alone, the connection being in autocommit), has neither and skips the commit;
+    closing the session at the end of the request ends it."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    return bool(session.info.get(HOLDS_CONNECTION)) and session.bind is not session.info.get(READER)
 
 
 def track_connections(session_factory) -> None:

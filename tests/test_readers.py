@@ -6,10 +6,15 @@ import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import event
+from flask import g
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
+from course.core.catalogue import LIVE
+from course.database import read
 from course.extensions import db
-from course.readers import idle_readers
+from course.models import ContentVersion
+from course.readers import give_back_readers, idle_readers
 from tests.conftest import csrf_token, signed_in
 
 LESSON = "/modules/basics/lessons/first"
@@ -76,6 +81,7 @@ def test_a_page_with_orm_queries_runs_them_on_its_reader_too(app, reader_client)
     assert len(readers) == 1
     assert readers <= set(idle_readers(watch.engine))
     [reader] = readers
+    assert not reader.in_transaction()  # given back after the session that read on it was closed
     driver = reader.connection.driver_connection
     if reader.dialect.name == "postgresql":
         assert driver.info.transaction_status == 0
@@ -167,3 +173,30 @@ def test_a_forked_process_does_not_use_its_parents_readers(app, reader_client):
     os.waitpid(pid, 0)
     assert os.read(read, 16) == b"0"
     assert idle_readers(engine)  # the parent's are still its own
+
+
+def test_readers_are_given_back_after_the_sessions_that_read_on_them_are_closed(app, reader_client, monkeypatch):
+    engine = Watch(app).engine
+    idle_at_close = []
+    close = Session.close
+
+    def closing(session):
+        idle_at_close.append(len(idle_readers(engine)))
+        return close(session)
+
+    monkeypatch.setattr(Session, "close", closing)
+    assert reader_client.get("/").status_code == 200  # the dashboard: ORM queries on the reader
+    assert idle_at_close[0] == 0  # still lent while the session closed: no other request could take it meanwhile
+    assert len(idle_readers(engine)) == 1
+
+
+def test_a_reader_given_back_while_a_session_still_reads_on_it_is_left_without_a_transaction(app, reader_client):
+    engine = Watch(app).engine
+    with app.test_request_context("/"):
+        assert read(db.session, LIVE).first() is not None  # a GET's first read: the session is bound to it
+        db.session.execute(select(ContentVersion.id)).all()  # and the session's transaction begun there
+        [reader] = [connection for _engine, connection in g.get("dignity_readers")]
+        assert reader.in_transaction()
+        give_back_readers()
+        assert reader in idle_readers(engine)
+        assert not reader.in_transaction()
