@@ -68,8 +68,6 @@ def read(session, statement, parameters: dict | None = None):
     return session.connection().execute(statement, parameters)
 
 
-
-
 def _connection_for(session):
     info = session.info
     if info.get(HOLDS_CONNECTION):  # in a transaction (a writer's, or the session's own on the reader)

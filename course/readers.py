@@ -1,8 +1,8 @@
-"""Reader connections: autocommit connections a request that only reads borrows for its prepared reads.
+"""Reader connections: autocommit connections a request that only reads borrows for its reads.
 
-`course.database.read` lends one to a GET request before its session has begun a transaction; the request gives it
-back at its end. Tracking whether a session holds a connection, and whether its commit has anything to do, lives
-here too.
+`course.database.read` lends one to a GET request at its first prepared read, before its session has begun a
+transaction, and binds the session to it (so the ORM's queries run there too); the request gives it back at its end.
+Tracking whether a session holds a connection, and whether its commit has anything to do, lives here too.
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ def borrow_reader(engine: Engine):
 
     Each statement on it sees what was committed when it started: PostgreSQL's READ COMMITTED, which every request
     there has anyway; on SQLite, each statement's own snapshot instead of one for the request. A request that may
-    write, or whose session has begun its transaction, reads in that transaction instead, so it sees its own changes
-    and a writer's reads stay inside its lock. Beginning, committing and closing a transaction, and taking a pooled
-    connection and giving it back, were about a seventh of a lesson page; a list's pop and append are not. A lost
-    connection is closed rather than lent again; a forked process makes its own (the parent's are left alone);
-    disposing of the engine closes the idle ones. Each request that reads this way holds one connection besides any
-    its session takes from the pool."""
+    write, or whose session has begun a transaction on a pooled connection, reads in that transaction instead, so it
+    sees its own changes and a writer's reads stay inside its lock. Beginning, committing and closing a transaction,
+    and taking a pooled connection and giving it back, were about a seventh of a lesson page; a list's pop and append
+    are not. A lost connection is closed rather than lent again; a forked process makes its own (the parent's are
+    left alone); disposing of the engine closes the idle ones. Each request that reads this way holds one connection
+    besides any its session takes from the pool."""
     idle = idle_readers(engine)
     while True:
         try:
