@@ -65,7 +65,7 @@ class _Plan:
         required = {name for name, bind in compiled.binds.items() if bind.required}
         if any(bind.expanding and bind.required for bind in compiled.binds.values()):
             raise TypeError("a prepared statement's IN lists must be part of the statement, not parameters")
-        # Constant IN lists are expanded into parameters of their own here, once; the caller's stay placeholders.
+        # Constant IN lists become parameters of their own here, once; the caller's are filled in at each run.
         state = compiled.construct_expanded_state(dict.fromkeys(required))
         positional = state.positiontup is not None
         names = tuple(state.positiontup) if positional else tuple(state.parameters)

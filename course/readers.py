@@ -24,13 +24,6 @@ def install_readers(engine: Engine) -> None:
 
 
 def lend_reader(engine: Engine):
-    """Borrow a reader for this request (see `borrow_reader`); `give_back_readers` returns it at teardown."""
-    connection = borrow_reader(engine)
-    g.setdefault("dignity_readers", []).append((engine, connection))
-    return connection
-
-
-def borrow_reader(engine: Engine):
     """An autocommit connection to `engine` for a request that only reads, from the engine's idle ones (given back
     at the end of the request by `give_back_readers`).
 
@@ -47,10 +40,13 @@ def borrow_reader(engine: Engine):
         try:
             connection = idle.pop()
         except IndexError:
-            return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            break
         if not connection.invalidated and not connection.closed:
-            return connection
+            break
         connection.close()
+    g.setdefault("dignity_readers", []).append((engine, connection))
+    return connection
 
 
 def give_back_readers(_error=None) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from course.auth.lockout import clear_lockout, is_locked, record_failure
 from course.core.accounts import DUMMY_HASH, find_user_by_email, hash_password, needs_rehash, verify_password
 from course.core.audit import record_event
+from course.core.kept import keep
 from course.core.password_links import spend_password_links
 from course.core.sso import password_sign_in_allowed
 from course.database import read
@@ -84,9 +85,7 @@ def user_for_session(session: Session, session_id: str) -> User | None:
     if copy is None or copy[0] != row:
         template = User(**row._asdict())
         make_transient_to_detached(template)  # as if loaded: every column present, no changes pending
-        if len(kept) >= KEPT_LIMIT:
-            kept.clear()
-        kept[row.id] = copy = (tuple(row), template)
+        copy = keep(kept, row.id, (tuple(row), template), KEPT_LIMIT)
     return session.merge(copy[1], load=False)
 
 

@@ -19,6 +19,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from course.core.i18n import current_language
+from course.core.kept import keep
 from course.core.settings import stored_procedures
 from course.extensions import db
 
@@ -58,9 +59,7 @@ def cached_fragment(context, name: str, *values, caller) -> Markup:
     html = kept.get(key)
     if html is None:
         html = Markup(caller())  # noqa: S704 - the output of an autoescaping template block
-        if len(kept) >= LIMIT:
-            kept.clear()
-        kept[key] = html
+        keep(kept, key, html, LIMIT)
     return html
 
 

@@ -8,6 +8,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import Float, Integer, String, bindparam, case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from course.core.kept import keep
 from course.core.records import (
     QuizRecord,
     ScenarioRecord,
@@ -157,11 +158,7 @@ def progress_of(session: Session, user_id: int, version: ContentVersion) -> Cour
     found = kept.get(user_id)
     if found is not None and found[0] is version and found[1] == rows:
         return found[2]
-    progress = _built(rows, version)
-    if len(kept) >= KEPT_LIMIT:
-        kept.clear()
-    kept[user_id] = (version, rows, progress)
-    return progress
+    return keep(kept, user_id, (version, rows, _built(rows, version)), KEPT_LIMIT)[2]
 
 
 def _built(rows: tuple, version: ContentVersion) -> CourseProgress:

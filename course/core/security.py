@@ -20,6 +20,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from course.core.kept import keep
+
 # No inline script or style anywhere: every script, style sheet, image and font comes from this site.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
@@ -106,19 +108,12 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return self.session_class()
-        _keep(verified, value, (int(signed_at.timestamp()), _copied(data)))
+        keep(verified, value, (int(signed_at.timestamp()), _copied(data)), KEPT_LIMIT)
         return self.session_class(data)
 
 
 VERIFIED_SESSIONS = "dignity.verified_sessions"
 KEPT_LIMIT = 4096  # cookies (and signed tokens) kept per process, a few hundred bytes each; all forgotten when full
-
-
-def _keep(store: dict, key, value) -> None:
-    """Keep `value` under `key` in a per-process store bounded by KEPT_LIMIT (emptied when full, refilled on use)."""
-    if len(store) >= KEPT_LIMIT:
-        store.clear()
-    store[key] = value
 
 
 def _copied(data: dict) -> dict:
@@ -150,7 +145,7 @@ def keep_signed_csrf_token(response):
     """After a request that signed its session's CSRF token afresh: keep it for the next minute's pages."""
     token, raw = g.get("csrf_token"), dict.get(session._get_current_object(), "csrf_token")
     if token and raw and not g.get("dignity_csrf_kept"):
-        _keep(current_app.extensions.setdefault(SIGNED_CSRF, {}), raw, (time.time(), token))
+        keep(current_app.extensions.setdefault(SIGNED_CSRF, {}), raw, (time.time(), token), KEPT_LIMIT)
     return response
 
 

@@ -27,16 +27,14 @@ def translations():
 
 @pass_eval_context
 def template_gettext(eval_context, string: str, /, **variables) -> str:
-    """As Jinja's newstyle gettext behaves: the translation is markup in an autoescaping template and is always
-    %-formatted with the keyword arguments, which are escaped."""
-    return _formatted(eval_context, translations().ugettext(string), variables)
+    """`_()` and `gettext()` for templates without this request's bound ones: those, looked up for this call."""
+    return gettext_context()["gettext"](eval_context, string, **variables)
 
 
 @pass_eval_context
 def template_ngettext(eval_context, singular: str, plural: str, num: int, /, **variables) -> str:
-    """`ngettext()` as Jinja's newstyle one behaves (`num` is a formatting variable too)."""
-    variables.setdefault("num", num)
-    return _formatted(eval_context, translations().ungettext(singular, plural, num), variables)
+    """`ngettext()` for templates without this request's bound one."""
+    return gettext_context()["ngettext"](eval_context, singular, plural, num, **variables)
 
 
 def _formatted(eval_context, translated: str, variables: dict) -> str:
@@ -63,10 +61,13 @@ def _bind(catalogue) -> dict:
 
     @pass_eval_context
     def gettext(eval_context, string: str, /, **variables) -> str:
+        """As Jinja's newstyle gettext behaves: the translation is markup in an autoescaping template and is always
+        %-formatted with the keyword arguments, which are escaped."""
         return _formatted(eval_context, ugettext(string), variables)
 
     @pass_eval_context
     def ngettext(eval_context, singular: str, plural: str, num: int, /, **variables) -> str:
+        """`ngettext()` as Jinja's newstyle one behaves (`num` is a formatting variable too)."""
         variables.setdefault("num", num)
         return _formatted(eval_context, ungettext(singular, plural, num), variables)
 
