@@ -30,13 +30,14 @@ from course.content.views import bp as content_admin_bp
 from course.core.completion import register_certifier, register_progress_listener, register_reissuer
 from course.core.errors import database_unavailable, register_error_handlers
 from course.core.events import Writers, register_records_out
-from course.core.fragments import cached_fragment, nav_section, procedures_key
+from course.core.fragments import cached_fragment, kept_macro, nav_section, procedures_key
 from course.core.i18n import current_language, register_i18n, select_locale
 from course.core.procedures import render_content, render_plain, render_slot
 from course.core.security import init_security
 from course.core.settings import academy_name
 from course.core.standings import register_standings
 from course.core.template_gettext import gettext_context
+from course.core.templating import Template
 from course.core.timezones import select_time_zone
 from course.database import compare_server_default, configure_engine, render_migration_item
 from course.extensions import alembic, babel, check_blueprint_limits, csrf, db, limiter, login_manager
@@ -111,11 +112,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_security(app)
     register_extensions(app)
+    app.jinja_env.template_class = Template  # Jinja's, with cheaper macro imports (core/templating.py)
     app.add_template_filter(render_content, "markdown")  # the academy's procedures filled in at render time
     app.add_template_filter(render_plain, "procedures")
     app.add_template_global(render_slot, "procedure_slot")
     app.add_template_global(cached_fragment)  # the page frame, kept per process (core/fragments.py)
     app.add_template_global(nav_section)
+    for name in ("status_badge", "progress_bar"):  # templates/_macros/kept.html, each call kept per process
+        app.add_template_global(kept_macro(name), name)
     app.add_template_global(procedures_key)
     for blueprint in (main_bp, auth_bp, learn_bp, quiz_bp, exam_bp, scenarios_bp, certificates_bp,
                       certificates_admin_bp, transcripts_bp, trainer_bp, trainees_bp, interventions_bp, reports_bp,

@@ -86,3 +86,45 @@ def test_kept_fragments_are_bounded(app, client, trainee, monkeypatch):
         assert client.get(url).status_code == 200
     assert len(app.extensions[fragments.EXTENSION_KEY]) <= 3
     assert ">My course<" in client.get("/").get_data(as_text=True)  # rebuilt as needed
+
+
+def badges(html: str) -> list[str]:
+    return re.findall(r'<span class="badge badge-(\w+)">([^<]+)</span>', html)
+
+
+def test_status_badges_and_progress_bars_are_kept_yet_follow_each_trainee_and_language(app, make_user, monkeypatch):
+    from tests.test_certificates import complete_module
+
+    done, fresh = make_user(Role.TRAINEE), make_user(Role.TRAINEE)
+    as_done, as_fresh = signed_in(app, done), signed_in(app, fresh)
+    complete_module(as_done, app, "basics", ["first", "second"])
+    first = as_done.get("/").get_data(as_text=True)
+    assert ("completed", "Completed") in badges(first)
+    assert re.search(r'<progress max="100" value="100" aria-label="Progress in [^"]+">100%</progress>', first)
+
+    renders = []
+    original = app.jinja_env.get_template
+
+    def counted(name, *args, **kwargs):
+        renders.append(name) if name == fragments.KEPT_MACROS else None
+        return original(name, *args, **kwargs)
+
+    monkeypatch.setattr(app.jinja_env, "get_template", counted)
+    assert badges(as_done.get("/").get_data(as_text=True)) == badges(first)
+    assert renders == []  # every badge and bar of a page seen before: kept, no macro rendered
+    other = as_fresh.get("/").get_data(as_text=True)
+    assert ("completed", "Completed") not in badges(other)
+    assert ("not_started", "Not started") in badges(other)
+    assert 'value="100"' not in other
+    post_form(as_fresh, "/language", {"locale": "ko", "next": "/"}, form_url="/")
+    korean = as_fresh.get("/").get_data(as_text=True)
+    assert ("not_started", "Not started") not in badges(korean)  # the language is part of the key
+    assert any(kind == "not_started" for kind, _text in badges(korean))
+    assert renders  # the Korean badge was rendered, once
+
+
+def test_kept_macros_are_bounded(app, client, trainee, monkeypatch):
+    monkeypatch.setattr(fragments, "MACROS_LIMIT", 2)
+    page = client.get("/").get_data(as_text=True)
+    assert len(app.extensions[fragments.MACROS_KEY]) <= 2
+    assert client.get("/").get_data(as_text=True).count('class="badge badge-') == page.count('class="badge badge-')

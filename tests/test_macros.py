@@ -53,3 +53,34 @@ def test_password_fields_carry_autocomplete_tokens(app):
     assert html.count('autocomplete="new-password"') == 2
     assert html.count('autocomplete="current-password"') == 1
     assert html.index("current-password") < html.index("new-password")
+
+
+def test_importing_macros_costs_no_python_level_comparison_of_globals(app, make_user, monkeypatch):
+    from collections.abc import KeysView
+
+    from tests.conftest import signed_in
+
+    client = signed_in(app, make_user())
+    compared = []
+    original = KeysView.__rsub__
+    monkeypatch.setattr(KeysView, "__rsub__", lambda self, other: compared.append(1) or original(self, other))
+    page = client.get("/modules/basics").get_data(as_text=True)
+    assert '<nav aria-label="Breadcrumb" class="breadcrumb">' in page  # an imported macro, rendered
+    assert compared == []  # core/templating.py: a set difference in C, not Jinja's KeysView comparison
+
+
+def test_an_import_into_a_template_with_globals_of_its_own_still_gets_a_module_that_sees_them():
+    from jinja2 import DictLoader, Environment
+
+    from course.core.templating import Template
+
+    environment = Environment(autoescape=True, loader=DictLoader({
+        "macros.html": "{% macro greet() %}{{ greeting }}, {{ name }}{% endmacro %}",
+        "page.html": '{% from "macros.html" import greet %}{{ greet() }}',
+    }))
+    environment.template_class = Template
+    environment.globals["name"] = "trainee"
+    environment.get_template("macros.html")  # loaded first, without the page's own global
+    page = environment.get_template("page.html", globals={"greeting": "Hello"})
+    assert page.render() == "Hello, trainee"  # Jinja's own path: a module built with the importer's globals
+    assert environment.get_template("macros.html").module.greet() == ", trainee"  # the kept module is unchanged

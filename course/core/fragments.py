@@ -25,6 +25,8 @@ from course.extensions import db
 
 EXTENSION_KEY = "dignity.fragments"
 LIMIT = 1000
+MACROS_KEY, MACROS_LIMIT = "dignity.kept_macros", 4096  # a progress bar per module and percentage, per language
+KEPT_MACROS = "_macros/kept.html"
 
 # Sections of the main navigation, by the endpoint (or endpoint prefix, ending in ".") of the pages in each.
 NAV_SECTIONS = {
@@ -70,3 +72,24 @@ def procedures_key() -> tuple:
     texts = tuple(sorted((name, tuple(sorted(by_locale.items())))
                          for name, by_locale in stored_procedures(db.session).items()))
     return texts, current_user.is_authenticated and current_user.role == "admin"
+
+
+def kept_macro(name: str):
+    """A template global calling the macro `name` of `KEPT_MACROS`, each distinct call rendered once and kept.
+
+    Such a macro's output depends on nothing but its arguments and the interface language (the template's
+    `current_locale`), so a dashboard's dozen status badges and progress bars cost a dictionary look-up each rather
+    than a macro call (about a tenth of the page). The arguments must be hashable."""
+
+    @pass_context
+    def call(context, *args) -> Markup:
+        key = (name, context.get("current_locale") or current_language(), *args)
+        kept: dict = current_app.extensions.setdefault(MACROS_KEY, {})
+        html = kept.get(key)
+        if html is None:
+            macro = getattr(current_app.jinja_env.get_template(KEPT_MACROS).module, name)
+            html = keep(kept, key, Markup(macro(*args)), MACROS_LIMIT)  # noqa: S704 - an autoescaping macro's output
+        return html
+
+    call.__name__ = name
+    return call
