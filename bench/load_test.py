@@ -61,6 +61,15 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a running process and its finished children, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def read_stats(prefix: Path) -> dict[str, dict[str, str]]:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         return {row["Name"] if row["Type"] else "Aggregated": row for row in csv.DictReader(handle)}
@@ -91,16 +100,23 @@ def main() -> None:
             users = args.trainees + 5
             cap = int(users / args.spawn_rate + args.seconds + 300)
             before = (time.monotonic(), server.cpu_seconds(), children_cpu_seconds())
-            run = subprocess.run([str(Path(python).parent / "locust"), "-f", str(BENCH / "locustfile.py"),  # noqa: S603
-                                  "--headless", "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{cap}s",
-                                  "--host", server.base, "--only-summary", "--csv", f"{workdir}/locust"],
-                                 env=env, cwd=root, capture_output=True, text=True)
+            locust = subprocess.Popen([str(Path(python).parent / "locust"), "-f", str(BENCH / "locustfile.py"),  # noqa: S603
+                                       "--headless", "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{cap}s",
+                                       "--host", server.base, "--only-summary", "--csv", f"{workdir}/locust"],
+                                      env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            output, window = [], None
+            for line in locust.stdout:  # the "ramp:" line marks the start of the measured window
+                output.append(line)
+                if line.startswith("ramp") and window is None:
+                    window = (time.monotonic(), server.cpu_seconds(), process_cpu_seconds(locust.pid))
+            ended = (time.monotonic(), server.cpu_seconds(), process_cpu_seconds(locust.pid))
+            returncode = locust.wait()
             rss = worker_rss_mb(server)
             wall, app_cpu = time.monotonic() - before[0], server.cpu_seconds() - before[1]
             locust_cpu = children_cpu_seconds() - before[2]
         finally:
             server.stop()
-        ramp = [line for line in (run.stdout + run.stderr).splitlines() if line.startswith(("ramp", "Measuring"))]
+        ramp = [line.rstrip() for line in output if line.startswith(("ramp", "Measuring"))]
         print("\n".join(ramp) or "no ramp line: the run ended before every user signed in", flush=True)
         check = subprocess.run([python, str(BENCH / "locustfile.py"), "check"], env=env, cwd=root,  # noqa: S603
                                capture_output=True, text=True)
@@ -117,7 +133,7 @@ def main() -> None:
         log = (Path(workdir) / "gunicorn.log").read_text(errors="replace")
         server_errors = sum(line.count("Traceback") + line.count("database is locked") for line in log.splitlines())
         goals = {
-            "0 errors": errors == 0 and run.returncode == 0 and server_errors == 0,
+            "0 errors": errors == 0 and returncode == 0 and server_errors == 0,
             "p95 < 500 ms, all pages": float(total["95%"]) < 500,
             "p95 < 500 ms, quiz submissions": all(float(row["95%"]) < 500 for row in submissions) and bool(submissions),
             "every graded attempt stored exactly once": check.returncode == 0,
@@ -130,6 +146,12 @@ def main() -> None:
         print(f"CPU over the whole run (ramp included, {wall:.0f} s): gunicorn workers {app_cpu:.0f} s "
               f"({100 * app_cpu / cores:.0f}% of the machine), locust {locust_cpu:.0f} s "
               f"({100 * locust_cpu / cores:.0f}%)")
+        if window is not None:
+            seconds, requests = ended[0] - window[0], int(total["Request Count"])
+            print(f"CPU in the measured window ({seconds:.0f} s): gunicorn workers {ended[1] - window[1]:.0f} s, "
+                  f"{1000 * (ended[1] - window[1]) / max(requests, 1):.2f} ms a request "
+                  f"({100 * (ended[1] - window[1]) / (seconds * (os.cpu_count() or 1)):.0f}% of the machine); "
+                  f"locust {ended[2] - window[2]:.0f} s")
         for goal, met in goals.items():
             print(f"goal: {goal}: {'MET' if met else 'NOT MET'}")
         sys.exit(0 if all(goals.values()) else 1)
