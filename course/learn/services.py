@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from course.core.audit import record_event
@@ -11,6 +11,8 @@ from course.core.standings import touch
 from course.database import dialect_insert
 from course.models import Lesson, LessonProgress, ModulePause, User, utcnow
 
+VISITS: dict = {}  # the visit's INSERT … ON CONFLICT DO NOTHING, built once per database (by its insert construct)
+
 
 def record_lesson_visit(session: Session, user: User, lesson: Lesson, module_started: bool = False) -> None:
     """Note that `user` opened `lesson`; a second visit (or a race) changes nothing.
@@ -18,10 +20,15 @@ def record_lesson_visit(session: Session, user: User, lesson: Lesson, module_sta
     `module_started`: the caller read that the trainee had already started the lesson's module. A visit then leaves
     their standing as it was (a visit counts only towards "started"; started stays started), so it is not rebuilt.
     """
-    statement = dialect_insert(session)(LessonProgress).values(
-        user_id=user.id, module_slug=lesson.module.slug, lesson_slug=lesson.slug, visited_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"]).returning(LessonProgress.id)
-    if session.execute(statement).scalar() is not None:  # a new row: the first visit
+    insert = dialect_insert(session)
+    statement = VISITS.get(insert)
+    if statement is None:
+        statement = VISITS[insert] = insert(LessonProgress).values(
+            user_id=bindparam("user_id"), module_slug=bindparam("module_slug"), lesson_slug=bindparam("lesson_slug"),
+            visited_at=bindparam("visited_at"),
+        ).on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"]).returning(LessonProgress.id)
+    visit = {"user_id": user.id, "module_slug": lesson.module.slug, "lesson_slug": lesson.slug, "visited_at": utcnow()}
+    if session.execute(statement, visit).scalar() is not None:  # a new row: the first visit
         if not module_started:
             touch(session, user.id)  # now started (core.standings)
         report_lesson(session, user, lesson, "experienced")
