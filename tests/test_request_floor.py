@@ -233,3 +233,29 @@ def test_a_dashboard_without_a_certificate_runs_no_orm_query_of_certificates(app
     shown = client.get("/").text
     assert "Your certificate" in shown
     assert serial in shown
+
+
+def test_a_standings_rebuild_for_a_trainee_without_a_certificate_runs_no_orm_query_of_certificates(app, make_user):
+    from course.models import TraineeStanding
+
+    queries = []
+
+    def seen(state):
+        if state.is_select and any(d.get("entity") is Certificate for d in state.statement.column_descriptions):
+            queries.append(state.statement)
+
+    user = make_user()
+    client = signed_in(app, user)
+    with app.app_context():
+        maker = db.sessionmaker
+    event.listen(maker, "do_orm_execute", seen)
+    try:
+        page = client.get("/modules/basics/lessons/first?note=read")  # the first visit: the module is now started
+    finally:
+        event.remove(maker, "do_orm_execute", seen)
+    assert page.status_code == 200
+    assert queries == []  # core/records.certificate_summary_of: one prepared read found none
+    with app.app_context():
+        standing = db.session.get(TraineeStanding, user.id)
+        assert standing.started
+        assert standing.certificate_id is None

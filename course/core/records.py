@@ -169,24 +169,26 @@ def certificate_history(session: Session, user: User) -> list[Certificate]:
 
 
 def _certificate_summary_query():
-    """One trainee's latest certificate and when they first got one, for the user id bound as `user_id`: one query,
-    built once (a trainee's standing reads it on every commit that changes their records)."""
+    """One trainee's latest certificate's id and when they first got one, for the user id bound as `user_id`: one
+    prepared read (a trainee's standing reads it on every commit that changes their records)."""
     earlier = aliased(Certificate)
     first = select(func.min(earlier.issued_at)).where(earlier.user_id == bindparam("user_id")).scalar_subquery()
-    return (select(Certificate, first).where(Certificate.user_id == bindparam("user_id"))
-            .order_by(Certificate.sequence.desc()).limit(1))
+    return Prepared(select(Certificate.id, first).where(Certificate.user_id == bindparam("user_id"))
+                    .order_by(Certificate.sequence.desc()).limit(1))
 
 
 CERTIFICATE_SUMMARY = _certificate_summary_query()
 
 
 def certificate_summary_of(session: Session, user_id: int) -> tuple[dict[int, Certificate], dict[int, datetime]]:
-    """`certificate_summaries` for one trainee, in one query."""
-    row = session.execute(CERTIFICATE_SUMMARY, {"user_id": user_id}).first()
+    """`certificate_summaries` for one trainee: a prepared read, then the certificate by its id when there is one
+    (most trainees, during the course, have none: no ORM query)."""
+    row = read(session, CERTIFICATE_SUMMARY, {"user_id": user_id}).first()
     if row is None:
         return {}, {}
-    certificate, first_at = row
-    return {user_id: certificate}, {user_id: first_at if first_at.tzinfo else first_at.replace(tzinfo=UTC)}
+    certificate_id, first_at = row
+    return ({user_id: session.get(Certificate, certificate_id)},
+            {user_id: first_at if first_at.tzinfo else first_at.replace(tzinfo=UTC)})
 
 
 def certificate_summaries(session: Session, *where) -> tuple[dict[int, Certificate], dict[int, datetime]]:
