@@ -4,7 +4,8 @@ One command for the load test of docs/performance.md: it prepares a throw-away d
 setup`), serves the app with the docs/operations.md settings (4 sync workers; --worker-class gthread for the old ones),
 runs locust headless on the same machine (the users sign in as they are spawned; then LOAD_SECONDS of steady
 use are measured), runs the exactly-once check on the attempts, reads the workers' memory and the CPU time the workers
-and locust used over the run (where the cores went), and prints each goal:
+and locust used over the run and in the measured window (the workers' CPU per request: what the mix costs, whatever
+the latency), and prints each goal:
 
     .venv/bin/python bench/load_test.py                         # 1,000 trainees, SQLite in a temporary folder
     .venv/bin/python bench/load_test.py --trainees 200 --seconds 60
