@@ -18,7 +18,9 @@ from course.core.i18n import content_language
 from course.core.questions import ResponseError, get_type
 from course.core.standings import standing_unchanged
 from course.core.timezones import zone_label
+from course.database import read
 from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Module, Question, QuizAttempt, User, utcnow
+from course.prepared import Prepared
 from course.quiz.grading import choice_order, draw_questions, has_passed, score_percent
 from course.quiz.records import report_graded, report_launched
 
@@ -34,12 +36,29 @@ def field_name(item: AttemptItem) -> str:
     return f"q{item.position}"
 
 
+# The trainee's attempts at a module, and the one still open: every quiz intro and start asks (built once).
+_OWN = (QuizAttempt.user_id == bindparam("user_id"), QuizAttempt.module_slug == bindparam("module_slug"))
+OPEN_ATTEMPT = select(QuizAttempt).where(*_OWN, QuizAttempt.status == AttemptStatus.IN_PROGRESS)
+MODULE_ATTEMPTS = select(QuizAttempt).where(*_OWN).order_by(QuizAttempt.number)
+
+
 def open_attempt(session: Session, user: User, module_slug: str) -> QuizAttempt | None:
     """The attempt `user` has started and not submitted for this module (or practice), if any."""
-    return session.scalar(select(QuizAttempt).where(
-        QuizAttempt.user_id == user.id, QuizAttempt.module_slug == module_slug,
-        QuizAttempt.status == AttemptStatus.IN_PROGRESS,
-    ))
+    return session.scalar(OPEN_ATTEMPT, {"user_id": user.id, "module_slug": module_slug})
+
+
+def _attempts_used_query() -> Prepared:
+    """The counts behind `attempts_used` for the trainee and module bound as `user_id` and `module_slug`: one prepared
+    read (every quiz intro, start and result page asks), its SQL built once."""
+    unlocked_at = latest_unlock(bindparam("user_id"), bindparam("module_slug")).scalar_subquery()
+    counts = or_(unlocked_at.is_(None), QuizAttempt.started_at >= unlocked_at)
+    return Prepared(
+        select(func.count(case((counts, QuizAttempt.id))), func.max(case((counts, QuizAttempt.submitted_at))),
+               func.count(QuizAttempt.id))
+        .where(QuizAttempt.user_id == bindparam("user_id"), QuizAttempt.module_slug == bindparam("module_slug")))
+
+
+ATTEMPTS_USED = _attempts_used_query()
 
 
 def attempts_used(session: Session, user: User, module_slug: str) -> tuple[int, datetime | None, int]:
@@ -47,13 +66,7 @@ def attempts_used(session: Session, user: User, module_slug: str) -> tuple[int, 
 
     After a trainer's unlock (core.exams.unlock_attempts) only the attempts started since then count (one query).
     """
-    unlocked_at = latest_unlock(user.id, module_slug).scalar_subquery()
-    counts = or_(unlocked_at.is_(None), QuizAttempt.started_at >= unlocked_at)
-    count, last, total = session.execute(
-        select(func.count(case((counts, QuizAttempt.id))), func.max(case((counts, QuizAttempt.submitted_at))),
-               func.count(QuizAttempt.id))
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.module_slug == module_slug)
-    ).one()
+    count, last, total = read(session, ATTEMPTS_USED, {"user_id": user.id, "module_slug": module_slug}).one()
     if last is not None and last.tzinfo is None:  # aggregates bypass the column type on SQLite
         last = last.replace(tzinfo=utcnow().tzinfo)
     return count, last, total
@@ -282,8 +295,7 @@ def is_quiz_attempt(attempt: QuizAttempt) -> bool:
 
 def module_attempts(session: Session, user: User, module_slug: str) -> list[QuizAttempt]:
     """Every attempt `user` made at the module's quiz, in order."""
-    return list(session.scalars(select(QuizAttempt).where(
-        QuizAttempt.user_id == user.id, QuizAttempt.module_slug == module_slug).order_by(QuizAttempt.number)))
+    return list(session.scalars(MODULE_ATTEMPTS, {"user_id": user.id, "module_slug": module_slug}))
 
 
 def record_answers(session: Session, attempt: QuizAttempt, form, items: list[AttemptItem], submit: bool,
