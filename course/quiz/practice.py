@@ -22,7 +22,8 @@ from course.models import (
     User,
     utcnow,
 )
-from course.quiz.services import add_items, insert_attempt, open_attempt
+from course.quiz.history import open_attempt
+from course.quiz.services import add_items, insert_attempt
 
 PRACTICE_SIZE = 5
 PRACTICE_SLUG = AttemptPurpose.PRACTICE_SLUG

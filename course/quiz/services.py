@@ -9,19 +9,17 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_time
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, func, insert, or_, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from course.core.exams import latest_unlock
 from course.core.i18n import content_language
 from course.core.questions import ResponseError, get_type
 from course.core.standings import standing_unchanged
 from course.core.timezones import zone_label
-from course.database import read
 from course.models import AttemptItem, AttemptPurpose, AttemptStatus, Module, Question, QuizAttempt, User, utcnow
-from course.prepared import Prepared
 from course.quiz.grading import choice_order, draw_questions, has_passed, score_percent
+from course.quiz.history import attempts_used, open_attempt
 from course.quiz.records import report_graded, report_launched
 
 FIELD = re.compile(r"^q(\d+)(?:-\d+)?$")
@@ -34,42 +32,6 @@ class QuizUnavailable(Exception):
 def field_name(item: AttemptItem) -> str:
     """The form field name of an attempt item."""
     return f"q{item.position}"
-
-
-# The trainee's attempts at a module, and the one still open: every quiz intro and start asks (built once).
-_OWN = (QuizAttempt.user_id == bindparam("user_id"), QuizAttempt.module_slug == bindparam("module_slug"))
-OPEN_ATTEMPT = select(QuizAttempt).where(*_OWN, QuizAttempt.status == AttemptStatus.IN_PROGRESS)
-MODULE_ATTEMPTS = select(QuizAttempt).where(*_OWN).order_by(QuizAttempt.number)
-
-
-def open_attempt(session: Session, user: User, module_slug: str) -> QuizAttempt | None:
-    """The attempt `user` has started and not submitted for this module (or practice), if any."""
-    return session.scalar(OPEN_ATTEMPT, {"user_id": user.id, "module_slug": module_slug})
-
-
-def _attempts_used_query() -> Prepared:
-    """The counts behind `attempts_used` for the trainee and module bound as `user_id` and `module_slug`: one prepared
-    read (every quiz intro, start and result page asks), its SQL built once."""
-    unlocked_at = latest_unlock(bindparam("user_id"), bindparam("module_slug")).scalar_subquery()
-    counts = or_(unlocked_at.is_(None), QuizAttempt.started_at >= unlocked_at)
-    return Prepared(
-        select(func.count(case((counts, QuizAttempt.id))), func.max(case((counts, QuizAttempt.submitted_at))),
-               func.count(QuizAttempt.id))
-        .where(QuizAttempt.user_id == bindparam("user_id"), QuizAttempt.module_slug == bindparam("module_slug")))
-
-
-ATTEMPTS_USED = _attempts_used_query()
-
-
-def attempts_used(session: Session, user: User, module_slug: str) -> tuple[int, datetime | None, int]:
-    """Attempts at a module that count against its limit, when the last of them was submitted, and all attempts.
-
-    After a trainer's unlock (core.exams.unlock_attempts) only the attempts started since then count (one query).
-    """
-    count, last, total = read(session, ATTEMPTS_USED, {"user_id": user.id, "module_slug": module_slug}).one()
-    if last is not None and last.tzinfo is None:  # aggregates bypass the column type on SQLite
-        last = last.replace(tzinfo=utcnow().tzinfo)
-    return count, last, total
 
 
 def check_can_start(settings: dict, count: int, last_submitted: datetime | None, now: datetime) -> None:
@@ -291,11 +253,6 @@ def submit_attempt(session: Session, attempt: QuizAttempt, form, items: list[Att
 def is_quiz_attempt(attempt: QuizAttempt) -> bool:
     """Whether the attempt counts towards completion (a module quiz, not practice)."""
     return attempt.purpose == AttemptPurpose.QUIZ
-
-
-def module_attempts(session: Session, user: User, module_slug: str) -> list[QuizAttempt]:
-    """Every attempt `user` made at the module's quiz, in order."""
-    return list(session.scalars(MODULE_ATTEMPTS, {"user_id": user.id, "module_slug": module_slug}))
 
 
 def record_answers(session: Session, attempt: QuizAttempt, form, items: list[AttemptItem], submit: bool,

@@ -18,17 +18,16 @@ from course.extensions import db
 from course.models import QuizAttempt, utcnow
 from course.quiz.exam_views import assessment_result_page
 from course.quiz.forms import AttemptForm, StartAttemptForm
+from course.quiz.history import attempts_used, module_attempts
 from course.quiz.practice import NothingToPractise, recent_practice_rounds, start_practice_round
 from course.quiz.review import missed_objectives, review, shows_correct_answers
 from course.quiz.services import (
     AttemptClosed,
     QuizUnavailable,
     attempt_content,
-    attempts_used,
     field_name,
     finalize_if_overdue,
     load_attempt,
-    module_attempts,
     page_count,
     page_items,
     record_answers,
