@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from course.core.exams import ExamStatus, exam_status, pretest_attempt, pretest_offered
 from course.core.timezones import to_user_timezone, zone_label
 from course.models import AttemptPurpose, ContentVersion, Lesson, Question, QuizAttempt, User, utcnow
-from course.quiz.services import QuizUnavailable, add_items, finalize_if_overdue, insert_attempt
+from course.quiz.services import QuizUnavailable, drawn_items, finalize_if_overdue, insert_attempt
 
 EXAM_SLUG, PRETEST_SLUG = AttemptPurpose.EXAM_SLUG, AttemptPurpose.PRETEST_SLUG
 SECURE_SHARE = 75  # an objective at or above this share of credit in an attempt is shown as secure
@@ -77,9 +77,9 @@ def start_exam(session: Session, user: User, version: ContentVersion, now: datet
     attempt = QuizAttempt(user_id=user.id, module_id=None, module_slug=EXAM_SLUG, purpose=AttemptPurpose.EXAM,
                           number=len(status.attempts) + 1, pass_mark=settings["pass_mark"], started_at=now,
                           deadline_at=now + timedelta(minutes=limit) if limit else None)
-    add_items(attempt, stratified_draw(pools_by_objective(version, "exam"), settings["objectives"],
-                                       settings["items_per_objective"], rng), rng)
-    return insert_attempt(session, attempt, user)
+    items = drawn_items(stratified_draw(pools_by_objective(version, "exam"), settings["objectives"],
+                                        settings["items_per_objective"], rng), rng)
+    return insert_attempt(session, attempt, user, items)
 
 
 def start_pretest(session: Session, user: User, version: ContentVersion, started_course: bool) -> QuizAttempt:
@@ -93,9 +93,9 @@ def start_pretest(session: Session, user: User, version: ContentVersion, started
     settings, rng = version.exam_settings, random.SystemRandom()
     attempt = QuizAttempt(user_id=user.id, module_id=None, module_slug=PRETEST_SLUG, purpose=AttemptPurpose.PRETEST,
                           number=1, pass_mark=0, started_at=utcnow())
-    add_items(attempt, stratified_draw(pools_by_objective(version, "quiz"), settings["objectives"],
-                                       settings["pretest_items_per_objective"], rng), rng)
-    return insert_attempt(session, attempt, user)
+    items = drawn_items(stratified_draw(pools_by_objective(version, "quiz"), settings["objectives"],
+                                        settings["pretest_items_per_objective"], rng), rng)
+    return insert_attempt(session, attempt, user, items)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from course.models import (
     utcnow,
 )
 from course.quiz.history import open_attempt
-from course.quiz.services import add_items, insert_attempt
+from course.quiz.services import drawn_items, insert_attempt
 
 PRACTICE_SIZE = 5
 PRACTICE_SLUG = AttemptPurpose.PRACTICE_SLUG
@@ -78,8 +78,7 @@ def start_practice_round(session: Session, user: User, progress: CourseProgress,
         QuizAttempt.user_id == user.id, QuizAttempt.module_slug == PRACTICE_SLUG))
     attempt = QuizAttempt(user_id=user.id, module_id=None, module_slug=PRACTICE_SLUG, purpose=AttemptPurpose.PRACTICE,
                           number=count + 1, pass_mark=0, started_at=utcnow())
-    add_items(attempt, questions, rng)
-    return insert_attempt(session, attempt, user)
+    return insert_attempt(session, attempt, user, drawn_items(questions, rng))
 
 
 def recent_practice_rounds(session: Session, user: User, count: int = 10) -> list[QuizAttempt]:

@@ -63,37 +63,32 @@ def start_attempt(session: Session, user: User, module: Module, now: datetime | 
     rng = random.SystemRandom()
     drawn = draw_questions([(q.id, q.objective) for q in module.questions],
                            settings.get("questions_per_attempt", 10), rng)
-    add_items(attempt, [next(q for q in module.questions if q.id == qid) for qid in drawn], rng)
+    items = drawn_items([next(q for q in module.questions if q.id == qid) for qid in drawn], rng)
     if not total:
-        return insert_attempt(session, attempt, user)  # the module's first attempt: it may now count as started
+        return insert_attempt(session, attempt, user, items)  # the module's first attempt: it may now count as started
     # An earlier attempt at the module means it was started already, and an open attempt changes nothing else in the
     # standing (scores, passes and failures come from submitted ones): not rebuilt, unless grading an overdue
     # attempt above changed it.
     with standing_unchanged(session, user.id):
-        return insert_attempt(session, attempt, user)
+        return insert_attempt(session, attempt, user, items)
 
 
-def add_items(attempt: QuizAttempt, questions: list, rng: random.Random) -> None:
-    """Attach the drawn questions, each with its shuffled choice order."""
-    for position, question in enumerate(questions, start=1):
-        attempt.items.append(AttemptItem(
-            position=position, question_id=question.id,
-            choice_order=choice_order(question.type, len(question.data["choices"]), rng),
-        ))
+def drawn_items(questions: list, rng: random.Random) -> list[dict]:
+    """The attempt items for the drawn questions, in order, each with its shuffled choice order (`insert_attempt`)."""
+    return [{"position": position, "question_id": question.id,
+             "choice_order": choice_order(question.type, len(question.data["choices"]), rng)}
+            for position, question in enumerate(questions, start=1)]
 
 
-def insert_attempt(session: Session, attempt: QuizAttempt, user: User) -> QuizAttempt:
-    """Insert `attempt`, in the language its questions are shown in now (kept for good: its pages show them in
-    it whatever language the viewer later reads in); if a racing request inserted one first (double click),
-    return that one.
+def insert_attempt(session: Session, attempt: QuizAttempt, user: User, items: list[dict]) -> QuizAttempt:
+    """Insert `attempt` with its `items` (`drawn_items`), in the language its questions are shown in now (kept for
+    good: its pages show them in it whatever language the viewer later reads in); if a racing request inserted one
+    first (double click), return that one.
 
     The attempt goes through the ORM (a savepoint settles a double click; its flush marks the trainee's standing);
-    its items, drawn by `add_items`, in one bulk INSERT: through the unit of work they were half of a quiz start's
-    cost. The attempt's `items` then load from the database when next read."""
+    its items in one bulk INSERT: through the unit of work they were half of a quiz start's cost. The attempt's
+    `items` load from the database when next read."""
     attempt.language = attempt.language or content_language()
-    rows = [{"position": item.position, "question_id": item.question_id, "choice_order": item.choice_order}
-            for item in attempt.items]
-    attempt.items = []
     try:
         with session.begin_nested():
             session.add(attempt)
@@ -102,7 +97,7 @@ def insert_attempt(session: Session, attempt: QuizAttempt, user: User) -> QuizAt
         if existing is None:
             raise
         return existing
-    session.execute(insert(AttemptItem), [{"attempt_id": attempt.id, **row} for row in rows])
+    session.execute(insert(AttemptItem), [{"attempt_id": attempt.id, **item} for item in items])
     session.expire(attempt, ["items"])
     report_launched(session, attempt, user)
     return attempt
